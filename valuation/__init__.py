@@ -1,0 +1,5 @@
+"""Pure, vectorised valuation models (no I/O, no clock)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
