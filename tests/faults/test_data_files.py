@@ -1,0 +1,371 @@
+"""Each validator rejects a bad record with a message naming file, record and field."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+
+import pytest
+
+from watchlists import profiles
+from watchlists.errors import DataFileError
+from watchlists.records import AnalystTarget, Fact, Listing, ReferenceQuote
+
+URL = "https://example.org/source"
+
+TARGET = {
+    "company": "cambricon",
+    "symbol": "688256.SS",
+    "broker": "Goldman Sachs",
+    "rating": "Buy",
+    "kind": "price",
+    "target": "1835",
+    "min_upside": "",
+    "reference": "",
+    "currency": "CNY",
+    "published": "2025-08-24",
+    "date_unknown": "false",
+    "previous_target": "1223",
+    "source_url": URL,
+    "confidence": "confirmed",
+    "note": "",
+}
+FACT = {
+    "company": "cambricon",
+    "metric": "revenue",
+    "value": "2881000000",
+    "unit": "CNY",
+    "currency": "CNY",
+    "period": "H1-2025",
+    "asof": "2025-08-26",
+    "source_url": URL,
+    "confidence": "confirmed",
+    "note": "",
+}
+QUOTE = {
+    "symbol": "688256.SS",
+    "date": "2025-12-04",
+    "kind": "close",
+    "value": "1369",
+    "currency": "CNY",
+    "source_url": URL,
+    "confidence": "confirmed",
+    "note": "",
+}
+
+
+def _write(path, base, *rows):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(base))
+        w.writeheader()
+        for row in rows:
+            w.writerow({**base, **row})
+    return path
+
+
+def test_good_rows_load(tmp_path):
+    (t,) = profiles.load_targets(_write(tmp_path / "t.csv", TARGET, {}))
+    assert t.target == 1835.0 and t.published == date(2025, 8, 24)
+    (f,) = profiles.load_facts(_write(tmp_path / "f.csv", FACT, {}))
+    assert f.value == 2.881e9
+    (q,) = profiles.load_reference_quotes(_write(tmp_path / "q.csv", QUOTE, {}))
+    assert q.value == 1369.0
+
+
+TARGET_CASES = [
+    ("missing source", {"source_url": ""}, "source_url '' is required"),
+    ("source not a url", {"source_url": "cnbc article"}, "source_url 'cnbc article'"),
+    ("currency RMB", {"currency": "RMB"}, "currency 'RMB' is not a known ISO 4217"),
+    ("currency lowercase", {"currency": "cny"}, "currency 'cny' is not an ISO 4217"),
+    ("currency 4 letters", {"currency": "XXXX"}, "currency 'XXXX' is not an ISO 4217"),
+    (
+        "currency vs listing",
+        {"currency": "USD"},
+        "currency 'USD' does not match listing 688256.SS trading currency 'CNY'",
+    ),
+    (
+        "unknown company",
+        {"company": "cambricn"},
+        "company 'cambricn' is not a known company slug; did you mean: cambricon?",
+    ),
+    (
+        "symbol of other company",
+        {"symbol": "688795.SS"},
+        "symbol '688795.SS' is not a listing of 'cambricon'",
+    ),
+    ("unknown symbol", {"symbol": "ZZZZ"}, "symbol 'ZZZZ' is not a listing of 'cambricon'"),
+    ("published missing", {"published": ""}, "published None is missing"),
+    ("published and date_unknown", {"date_unknown": "true"}, "date_unknown True must be false"),
+    (
+        "min_upside with a price",
+        {"kind": "min_upside", "min_upside": "0.2", "reference": "high"},
+        "target 1835.0 must be empty for kind 'min_upside'",
+    ),
+    (
+        "min_upside without reference",
+        {"kind": "min_upside", "target": "", "min_upside": "0.2", "reference": ""},
+        "reference None is not one of",
+    ),
+    ("price without target", {"target": ""}, "target None is required"),
+    ("non-numeric target", {"target": "1,835"}, "target '1,835' is not a number"),
+    ("negative target", {"target": "-5"}, "target -5.0 must be > 0"),
+    ("bad kind", {"kind": "upside"}, "kind 'upside' is not one of"),
+    ("unconfirmed price", {"confidence": "unconfirmed"}, "an unconfirmed claim gets no number"),
+    ("bad confidence", {"confidence": "likely"}, "confidence 'likely' is not one of"),
+    ("malformed date", {"published": "2025/08/24"}, "published '2025/08/24' is not a date"),
+    ("impossible date", {"published": "2025-02-30"}, "published '2025-02-30' is not a valid"),
+    ("bad boolean", {"date_unknown": "maybe"}, "date_unknown 'maybe' is not true or false"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "message"), TARGET_CASES, ids=[c[0] for c in TARGET_CASES]
+)
+def test_bad_target(tmp_path, case, change, message):
+    path = _write(tmp_path / "my_targets.csv", TARGET, {}, change)
+    company = change.get("company", "cambricon")
+    with pytest.raises(DataFileError) as err:
+        profiles.load_targets(path)
+    msg = str(err.value)
+    assert str(path) in msg
+    assert f"row 3 ({company}/Goldman Sachs)" in msg
+    assert message in msg
+
+
+def test_duplicate_target(tmp_path):
+    path = _write(tmp_path / "t.csv", TARGET, {}, {})
+    with pytest.raises(DataFileError, match=r"row 3 \(cambricon/Goldman Sachs\): duplicates row 2"):
+        profiles.load_targets(path)
+
+
+FACT_CASES = [
+    ("missing source", {"source_url": ""}, "source_url '' is required"),
+    ("non-numeric value", {"value": "2.881 bn"}, "value '2.881 bn' is not a number"),
+    ("infinite value", {"value": "inf"}, "value inf must be a finite number"),
+    ("unconfirmed fact", {"confidence": "unconfirmed"}, "an unconfirmed claim gets no number"),
+    ("malformed period", {"period": "2025H1"}, "period '2025H1' does not match"),
+    ("malformed ttm period", {"period": "TTM-2025-13-01"}, "period '2025-13-01' is not a valid"),
+    ("bad unit", {"unit": "RMB", "currency": "RMB"}, "unit 'RMB' is not a known ISO 4217"),
+    ("currency vs unit", {"currency": "USD"}, "currency 'USD' must equal the unit 'CNY'"),
+    ("currency for shares", {"unit": "shares"}, "currency 'CNY' must be empty for unit 'shares'"),
+    ("unknown metric", {"metric": "ebitda"}, "metric 'ebitda' is not one of"),
+    ("malformed asof", {"asof": "26/08/2025"}, "asof '26/08/2025' is not a date"),
+    ("missing asof", {"asof": ""}, "asof '' is not a date"),
+    ("unknown company", {"company": "huawai"}, "company 'huawai' is not a known company slug"),
+    (
+        "derived without how",
+        {"confidence": "partial", "note": "a derived value"},
+        "must start with 'derived: <how>'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "message"), FACT_CASES, ids=[c[0] for c in FACT_CASES])
+def test_bad_fact(tmp_path, case, change, message):
+    path = _write(tmp_path / "my_facts.csv", FACT, change)
+    company = change.get("company", "cambricon")
+    metric = change.get("metric", "revenue")
+    period = change.get("period", "H1-2025")
+    with pytest.raises(DataFileError) as err:
+        profiles.load_facts(path)
+    msg = str(err.value)
+    assert f"{path} row 2 ({company}/{metric}/{period}): " in msg
+    assert message in msg
+
+
+def test_duplicate_fact(tmp_path):
+    path = _write(tmp_path / "f.csv", FACT, {}, {"value": "1"})
+    with pytest.raises(DataFileError, match=r"row 3 .*duplicates row 2"):
+        profiles.load_facts(path)
+
+
+QUOTE_CASES = [
+    ("missing source", {"source_url": ""}, "source_url '' is required"),
+    (
+        "currency vs listing",
+        {"currency": "HKD"},
+        "currency 'HKD' does not match listing 688256.SS trading currency 'CNY'",
+    ),
+    ("currency usd", {"currency": "usd"}, "currency 'usd' is not an ISO 4217"),
+    ("negative price", {"value": "-1369"}, "value -1369.0 must be > 0"),
+    ("zero price", {"value": "0"}, "value 0.0 must be > 0"),
+    ("non-numeric", {"value": "n/a"}, "value 'n/a' is not a number"),
+    (
+        "unknown symbol",
+        {"symbol": "688265.SS"},
+        "symbol '688265.SS' is not a listing of any known company; did you mean: 688256.SS",
+    ),
+    ("bad kind", {"kind": "last"}, "kind 'last' is not one of"),
+    ("malformed date", {"date": "2025-12-4"}, "date '2025-12-4' is not a date"),
+    ("unconfirmed quote", {"confidence": "unconfirmed"}, "an unconfirmed claim gets no number"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "message"), QUOTE_CASES, ids=[c[0] for c in QUOTE_CASES]
+)
+def test_bad_quote(tmp_path, case, change, message):
+    path = _write(tmp_path / "my_quotes.csv", QUOTE, change)
+    rid = f"{change.get('symbol', '688256.SS')}/{change.get('kind', 'close')}/"
+    rid += change.get("date", "2025-12-04")
+    with pytest.raises(DataFileError) as err:
+        profiles.load_reference_quotes(path)
+    msg = str(err.value)
+    assert f"{path} row 2 ({rid}): " in msg
+    assert message in msg
+
+
+def test_bad_header(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("company,symbol\ncambricon,688256.SS\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"t.csv row 1 \(header\): columns must be .*missing"):
+        profiles.load_targets(path)
+
+
+def test_short_row(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(",".join(QUOTE) + "\n688256.SS,2025-12-04\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"q\.csv row 2: expected 8 fields"):
+        profiles.load_reference_quotes(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataFileError, match="cannot read"):
+        profiles.load_facts(tmp_path / "nope.csv")
+
+
+def test_data_file_error_is_value_error(tmp_path):
+    path = _write(tmp_path / "q.csv", QUOTE, {"value": "x"})
+    with pytest.raises(ValueError, match="value"):
+        profiles.load_reference_quotes(path)
+
+
+# ------------------------------------------------------------------ companies.toml
+GOOD_COMPANY = """
+[[company]]
+slug = "cambricon"
+name = "Cambricon"
+legal_name = "Cambricon Technologies Corporation Limited"
+local_name = "中科寒武纪"
+country = "CN"
+role = "ai-chips"
+
+[[company.listing]]
+symbol = "688256.SS"
+exchange = "SSE"
+board = "STAR"
+currency = "CNY"
+primary = true
+"""
+
+SECOND = """
+[[company]]
+slug = "other"
+name = "Other"
+legal_name = "Other Ltd"
+country = "CN"
+role = "gpu"
+
+[[company.listing]]
+symbol = "{symbol}"
+exchange = "SSE"
+board = "STAR"
+currency = "CNY"
+primary = true
+"""
+
+COMPANY_CASES = [
+    (
+        "currency RMB",
+        GOOD_COMPANY.replace('"CNY"', '"RMB"'),
+        "company 1 (cambricon): listing 688256.SS: currency 'RMB' is not a known ISO 4217",
+    ),
+    ("currency lowercase", GOOD_COMPANY.replace('"CNY"', '"usd"'), "currency 'usd'"),
+    ("bad exchange", GOOD_COMPANY.replace('"SSE"', '"SHH"'), "exchange 'SHH' is not one of"),
+    (
+        "bad slug",
+        GOOD_COMPANY.replace('slug = "cambricon"', 'slug = "Cambricon Tech"'),
+        "slug 'Cambricon Tech' must be lowercase",
+    ),
+    ("bad role", GOOD_COMPANY.replace('"ai-chips"', '"chips"'), "role 'chips' is not one of"),
+    ("bad country", GOOD_COMPANY.replace('"CN"', '"CHN"'), "country 'CHN' is not an ISO 3166"),
+    (
+        "no primary",
+        GOOD_COMPANY.replace("primary = true", "primary = false"),
+        "must have exactly one primary listing",
+    ),
+    (
+        "zero shares per unit",
+        GOOD_COMPANY + "shares_per_unit = 0\n",
+        "listing 688256.SS: shares_per_unit 0.0 must be > 0",
+    ),
+    ("bad isin", GOOD_COMPANY + 'isin = "XX1"\n', "isin 'XX1' is not an ISIN"),
+    ("bad source url", GOOD_COMPANY + 'source_url = "sec filing"\n', "source_url 'sec filing'"),
+    ("unknown field", GOOD_COMPANY + "ticker = 1\n", "unknown field(s) ['ticker']"),
+    ("missing field", GOOD_COMPANY.replace('role = "ai-chips"\n', ""), "field 'role' is missing"),
+    (
+        "duplicate slug",
+        GOOD_COMPANY + GOOD_COMPANY,
+        "company 2 (cambricon): slug 'cambricon' duplicates company 1",
+    ),
+    (
+        "duplicate symbol",
+        GOOD_COMPANY + SECOND.format(symbol="688256.SS"),
+        "company 2 (other): listing symbol '688256.SS' is already a listing of 'cambricon'",
+    ),
+    ("bad toml", GOOD_COMPANY + "[[company\n", "invalid TOML"),
+    ("no companies", "title = 'x'\n", "expected one or more [[company]] tables"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "message"), COMPANY_CASES, ids=[c[0] for c in COMPANY_CASES]
+)
+def test_bad_companies_toml(tmp_path, case, text, message):
+    path = tmp_path / "my_companies.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        profiles._load_companies(path)
+    msg = str(err.value)
+    assert msg.startswith(str(path))
+    assert message in msg, msg
+
+
+def test_good_companies_toml(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD_COMPANY + SECOND.format(symbol="688795.SS"), encoding="utf-8")
+    comps = profiles._load_companies(path)
+    assert [c.slug for c in comps] == ["cambricon", "other"]
+    assert comps[0].listings[0].shares_per_unit == 1.0
+
+
+# ------------------------------------------------------------------ records directly
+def test_record_messages_name_field_and_value():
+    with pytest.raises(ValueError, match=r"shares_per_unit -8 must be > 0"):
+        Listing("BABA", "NYSE", "Main", "USD", False, -8)
+    with pytest.raises(ValueError, match=r"currency 'XXXX'"):
+        Listing("BABA", "NYSE", "Main", "XXXX", False, 8)
+    with pytest.raises(ValueError, match=r"value nan must be a finite number"):
+        Fact(
+            "x", "revenue", float("nan"), "CNY", "CNY", "FY2024", date(2025, 1, 1), URL, "confirmed"
+        )
+    with pytest.raises(ValueError, match=r"min_upside None is required"):
+        AnalystTarget(
+            "x",
+            "X",
+            "HSBC",
+            None,
+            "min_upside",
+            None,
+            None,
+            "high",
+            "CNY",
+            None,
+            True,
+            None,
+            URL,
+            "unconfirmed",
+        )
+    with pytest.raises(ValueError, match=re.escape("kind 'mid' is not one of")):
+        ReferenceQuote("X", date(2025, 1, 1), "mid", 1.0, "CNY", URL, "partial")
