@@ -1,0 +1,168 @@
+"""FX rates: Yahoo pairs in, conversions out.
+
+Conventions: a rate ``from→to`` is the number of ``to`` units per one ``from`` unit; the
+stored pair name is ``from + to`` (``'USDCNY'``). Yahoo names a pair ``'<FROM><TO>=X'``
+except when FROM is USD, where it is just ``'<TO>=X'``: ``CNY=X`` is USD→CNY (CNY per
+USD), ``HKDUSD=X`` is HKD→USD, ``CNYHKD=X`` is CNY→HKD. Rates are stored in ``fx_rates``
+dated by the provider's session date (Yahoo's FX sessions are Mon–Fri).
+
+:func:`convert` uses the last rate on or before the date (so a weekend uses Friday's),
+trying the direct pair, then the inverse pair, then a cross through USD. A missing rate
+raises :class:`~watchlists.errors.DataQualityError` naming both currencies and the date.
+
+Cross-listings: one unit of a depositary listing holds ``shares_per_unit`` underlying
+shares (1 BABA ADS = 8 ordinary 9988.HK shares). :func:`cross_listing_parity` gives the
+price per underlying share in another currency::
+
+    per_share_hkd = convert(ads_price_usd, "USD", "HKD", on, store=store) / 8
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from watchlists.errors import DataQualityError
+from watchlists.providers import PriceProvider
+from watchlists.store import Store
+
+__all__ = ["convert", "cross_listing_parity", "fx_rate", "fx_symbol", "parse_fx_symbol",
+           "refresh_fx"]
+
+_PIVOT = "USD"
+
+
+def _ccy(value: str, name: str) -> str:
+    if not isinstance(value, str) or len(value) != 3 or not value.isalpha():
+        raise ValueError(f"{name} must be a 3-letter currency code, got {value!r}")
+    return value.upper()
+
+
+def fx_symbol(from_ccy: str, to_ccy: str) -> str:
+    """Yahoo symbol of the pair quoting ``to_ccy`` per ``from_ccy`` (``USD,CNY → 'CNY=X'``)."""
+    f, t = _ccy(from_ccy, "from_ccy"), _ccy(to_ccy, "to_ccy")
+    if f == t:
+        raise ValueError(f"from_ccy and to_ccy are both {f}: no FX pair needed")
+    return f"{t}=X" if f == _PIVOT else f"{f}{t}=X"
+
+
+def parse_fx_symbol(symbol: str) -> tuple[str, str]:
+    """Inverse of :func:`fx_symbol`: ``'CNY=X' → ('USD', 'CNY')``."""
+    s = symbol.upper()
+    if not s.endswith("=X") or len(s) not in (5, 8):
+        raise ValueError(f"{symbol!r} is not a Yahoo FX symbol like 'CNY=X' or 'HKDUSD=X'")
+    body = s[:-2]
+    return (_PIVOT, body) if len(body) == 3 else (body[:3], body[3:])
+
+
+def _pair(p: str | tuple[str, str]) -> tuple[str, str]:
+    if isinstance(p, tuple):
+        return _ccy(p[0], "from_ccy"), _ccy(p[1], "to_ccy")
+    if isinstance(p, str) and p.upper().endswith("=X"):
+        return parse_fx_symbol(p)
+    if isinstance(p, str) and len(p) == 6:
+        return _ccy(p[:3], "from_ccy"), _ccy(p[3:], "to_ccy")
+    raise ValueError(f"pair must be like 'USDCNY', ('USD', 'CNY') or 'CNY=X', got {p!r}")
+
+
+def refresh_fx(
+    pairs: Iterable[str | tuple[str, str]],
+    *,
+    store: Store,
+    provider: PriceProvider,
+    now: dt.datetime,
+    full: bool = False,
+    revision_sessions: int = 5,
+    history_years: int = 10,
+    offline: bool = False,
+    progress: Callable[[str], None] | None = None,
+):
+    """Fetch FX pairs incrementally (like :func:`watchlists.market.refresh`) into fx_rates.
+
+    Returns a :class:`watchlists.market.RefreshResult` keyed by the Yahoo FX symbol.
+    """
+    from watchlists.market import _refresh_with
+
+    symbols = list(dict.fromkeys(fx_symbol(*_pair(p)) for p in pairs))
+
+    def last_dates(syms: Sequence[str]) -> dict[str, pd.Timestamp | None]:
+        frame = store.read_fx(["".join(parse_fx_symbol(s)) for s in syms])
+        last = frame.groupby("pair")["date"].max()
+        return {s: last.get("".join(parse_fx_symbol(s))) for s in syms}
+
+    def write(frame: pd.DataFrame, source: str, fetched_at: dt.datetime) -> tuple[int, int]:
+        if frame.empty:
+            return 0, 0
+        ccys = [parse_fx_symbol(s) for s in frame["symbol"]]
+        rates = pd.DataFrame({
+            "from_ccy": [c[0] for c in ccys], "to_ccy": [c[1] for c in ccys],
+            "date": frame["date"].to_numpy(), "rate": frame["close"].to_numpy(),
+        })
+        before = len(store.read_fx(sorted({f + t for f, t in ccys})))
+        n = store.upsert_fx(rates, source=source)
+        after = len(store.read_fx(sorted({f + t for f, t in ccys})))
+        return after - before, n - (after - before)
+
+    return _refresh_with(
+        symbols, store=store, provider=provider, now=now, full=full,
+        revision_sessions=revision_sessions, history_years=history_years, offline=offline,
+        progress=progress, last_dates=last_dates, write=write,
+    )
+
+
+def _direct(store: Store, f: str, t: str, on: object) -> float | None:
+    hit = store.last_fx_rate(f, t, on)
+    if hit is not None:
+        return hit[0]
+    hit = store.last_fx_rate(t, f, on)
+    if hit is not None:
+        return 1.0 / hit[0]
+    return None
+
+
+def fx_rate(from_ccy: str, to_ccy: str, on: dt.date, *, store: Store) -> float:
+    """Units of ``to_ccy`` per ``from_ccy`` from the last rate on or before ``on``."""
+    f, t = _ccy(from_ccy, "from_ccy"), _ccy(to_ccy, "to_ccy")
+    if f == t:
+        return 1.0
+    rate = _direct(store, f, t, on)
+    if rate is None and _PIVOT not in (f, t):
+        a, b = _direct(store, f, _PIVOT, on), _direct(store, _PIVOT, t, on)
+        if a is not None and b is not None:
+            rate = a * b
+    if rate is None:
+        raise DataQualityError(
+            f"no FX rate from {f} to {t} on or before {pd.Timestamp(on).date()} "
+            f"(tried {f}{t}, {t}{f} and a cross via {_PIVOT}); run `watchlists refresh` "
+            f"online or add the pair {fx_symbol(f, t)}"
+        )
+    return rate
+
+
+def convert(amount, from_ccy: str, to_ccy: str, on: dt.date, *, store: Store):
+    """``amount`` (scalar, ndarray or Series) in ``from_ccy`` → ``to_ccy`` on ``on``.
+
+    Same currency → the amount unchanged. The input is not modified; a Series keeps its
+    index and name.
+    """
+    rate = fx_rate(from_ccy, to_ccy, on, store=store)
+    if isinstance(amount, pd.Series | pd.DataFrame):
+        return amount * rate
+    if isinstance(amount, np.ndarray):
+        return np.asarray(amount, dtype="float64") * rate
+    if isinstance(amount, list | tuple):
+        return np.asarray(amount, dtype="float64") * rate
+    return float(amount) * rate
+
+
+def cross_listing_parity(price, from_listing_ccy: str, to_ccy: str, shares_per_unit: float,
+                         on: dt.date, store: Store):
+    """Price per *underlying share* in ``to_ccy`` of a unit priced ``price`` in
+    ``from_listing_ccy`` holding ``shares_per_unit`` shares (BABA: USD ADS, 8 → HKD/share).
+    """
+    if not shares_per_unit or shares_per_unit <= 0:
+        raise ValueError(f"shares_per_unit must be > 0, got {shares_per_unit!r}")
+    return convert(price, from_listing_ccy, to_ccy, on, store=store) / shares_per_unit
