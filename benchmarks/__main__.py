@@ -39,13 +39,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.extend(module.run())
 
     table = [[_fmt(row.get(c)) for c in COLUMNS] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in table)) if table else len(c) for i, c in enumerate(COLUMNS)]
+    widths = [max(len(c), *(len(r[i]) for r in table)) if table else len(c)
+              for i, c in enumerate(COLUMNS)]
     print("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)))
     print("  ".join("-" * w for w in widths))
     for r in table:
         print("  ".join(v.ljust(w) for v, w in zip(r, widths)))
     if args.json:
-        Path(args.json).write_text(json.dumps([{c: row.get(c) for c in COLUMNS} for row in rows], indent=2))
+        payload = [{c: row.get(c) for c in COLUMNS} for row in rows]
+        Path(args.json).write_text(json.dumps(payload, indent=2))
     return 0
 
 

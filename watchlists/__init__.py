@@ -1,5 +1,111 @@
-"""Equity watchlists: sourced company data, an offline-first price store, snapshots and reports."""
+"""Equity watchlists: sourced company data, an offline-first price store, snapshots and reports.
+
+Quick start::
+
+    import watchlists
+    snap = watchlists.snapshot("china-ai-compute", "2025-12-04", offline=True)
+    snap.table[["company", "price", "consensus_upside", "implied_growth"]]
+    watchlists.write_report(snap, "md,html", "reports/")
+
+Data flows one way: providers fill the store; :func:`snapshot` reads the store and
+the bundled reference data as of a date, calls :mod:`valuation`, and returns one
+table; reports only format it. Importing this package loads no yfinance,
+statsmodels or matplotlib.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from importlib.metadata import PackageNotFoundError, version
+
+from .definitions import (
+    Assumptions,
+    Member,
+    Watchlist,
+    bundled_watchlists,
+    load_watchlist,
+    parse_watchlist,
+)
+from .errors import (
+    DataFileError,
+    DataQualityError,
+    DefinitionError,
+    OfflineError,
+    ProviderError,
+    StaleDataWarning,
+    StoreError,
+    WatchlistError,
+    WatchlistWarning,
+)
+from .fx import convert, fx_rate
+from .market import RefreshResult, latest_prices, price_history, refresh
+from .profiles import (
+    companies,
+    company,
+    facts,
+    listing,
+    load_facts,
+    load_reference_quotes,
+    load_targets,
+    reference_quotes,
+    targets,
+)
+from .providers import AnalystData, FetchResult, PriceProvider
+from .records import AnalystTarget, Company, Fact, Listing, ReferenceQuote
+from .reporting import write_report
+from .snapshots import Snapshot, snapshot
+from .store import Store, default_home, open_store
+from .yahoo import YahooProvider
+
+try:
+    __version__ = version("ai-compute-watchlists")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AnalystData",
+    "AnalystTarget",
+    "Assumptions",
+    "Company",
+    "DataFileError",
+    "DataQualityError",
+    "DefinitionError",
+    "Fact",
+    "FetchResult",
+    "Listing",
+    "Member",
+    "OfflineError",
+    "PriceProvider",
+    "ProviderError",
+    "ReferenceQuote",
+    "RefreshResult",
+    "Snapshot",
+    "StaleDataWarning",
+    "Store",
+    "StoreError",
+    "Watchlist",
+    "WatchlistError",
+    "WatchlistWarning",
+    "YahooProvider",
+    "__version__",
+    "bundled_watchlists",
+    "companies",
+    "company",
+    "convert",
+    "default_home",
+    "facts",
+    "fx_rate",
+    "latest_prices",
+    "listing",
+    "load_facts",
+    "load_reference_quotes",
+    "load_targets",
+    "load_watchlist",
+    "open_store",
+    "parse_watchlist",
+    "price_history",
+    "reference_quotes",
+    "refresh",
+    "snapshot",
+    "targets",
+    "write_report",
+]

@@ -350,7 +350,7 @@ class YahooProvider:
             raw = self._call(call, symbol)
         except OfflineError:
             return empty_prices(), f"error: {self._offline_reason}"
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is this symbol's status
             if _is_missing(exc):
                 return empty_prices(), "missing"
             kind = "rate limited" if _is_rate_limit(exc) else type(exc).__name__
@@ -438,7 +438,7 @@ class YahooProvider:
                 raw_actions = None
         except OfflineError:
             return result({}, None, None, empty_actions(), f"error: {self._offline_reason}")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is this symbol's status
             return result({}, None, None, empty_actions(),
                           f"error: {type(exc).__name__}: {_one_line(exc)}")
         consensus = {k: _float_or_none(targets.get(k)) for k in CONSENSUS_KEYS if k in targets}

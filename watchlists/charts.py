@@ -1,0 +1,126 @@
+"""Matplotlib charts for reports, rendered to PNG bytes (no pyplot global state).
+
+matplotlib is imported inside each function so ``import watchlists`` stays light.
+Every chart says what it shows and how old its data is; a chart with nothing to
+show returns ``None`` and the report says so instead.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .snapshots import Snapshot
+
+__all__ = ["basket_chart", "price_target_chart", "upside_chart"]
+
+
+def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig
+
+
+def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _label(row: pd.Series) -> str:
+    return f"{row['name']} ({row['symbol']})" if row["symbol"] else str(row["name"])
+
+
+def upside_chart(snap: Snapshot) -> bytes | None:
+    """Horizontal bars: consensus upside and the min-upside bound, per member."""
+    t = snap.table
+    data = t[t["consensus_upside"].notna() | t["min_target_bound_upside"].notna()]
+    if data.empty:
+        return None
+    data = data.sort_values("consensus_upside", na_position="first")
+    fig = _figure(8, 0.45 * len(data) + 1.4)
+    ax = fig.add_subplot()
+    y = range(len(data))
+    cons = data["consensus_upside"].astype(float) * 100
+    bound = data["min_target_bound_upside"].astype(float) * 100
+    ax.barh([v + 0.2 for v in y], cons.fillna(0), height=0.4, color="#2b6cb0",
+            label="consensus mean target vs price")
+    ax.barh([v - 0.2 for v in y], bound.fillna(0), height=0.4, color="#dd6b20", hatch="//",
+            label="lower bound of a min-upside claim")
+    ax.set_yticks(list(y), [_label(r) for _, r in data.iterrows()], fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("upside from price (%)")
+    ax.set_title(f"Upside to analyst targets as of {snap.asof.isoformat()}", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
+def price_target_chart(snap: Snapshot) -> bytes | None:
+    """Small multiples: each member's closes (or reference points) against its named targets."""
+    t = snap.table[snap.table["symbol"].notna()]
+    panels = []
+    for _, row in t.iterrows():
+        sym = row["symbol"]
+        hist = snap.history[sym].dropna() if sym in snap.history.columns else pd.Series(dtype=float)
+        tg = snap.targets[snap.targets["symbol"] == sym]
+        if hist.empty and not math.isfinite(row["price"]):
+            continue
+        panels.append((row, hist, tg))
+    if not panels:
+        return None
+    cols = 2
+    rows = math.ceil(len(panels) / cols)
+    fig = _figure(10, 2.6 * rows)
+    for k, (row, hist, tg) in enumerate(panels):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        if len(hist) > 1:
+            ax.plot(hist.index, hist.to_numpy(), color="#2d3748", linewidth=1, label="close")
+        else:
+            ax.plot([pd.Timestamp(row["price_date"])], [row["price"]], "o", color="#2d3748",
+                    label=f"price ({row['price_source']})")
+        for tr in tg.itertuples():
+            level = tr.target if tr.kind == "price" else tr.implied_min_target
+            if level is None or not pd.notna(level):
+                continue
+            style = "--" if tr.kind == "price" else ":"
+            when = "undated" if pd.isna(tr.published) else tr.published.date().isoformat()
+            prefix = "≥" if tr.kind == "min_upside" else ""
+            ax.axhline(float(level), linestyle=style, linewidth=0.9, color="#c53030"
+                       if tr.kind == "price" else "#dd6b20")
+            ax.annotate(f"{tr.broker} {prefix}{float(level):,.0f} ({when})",
+                        xy=(0.01, float(level)),
+                        xycoords=("axes fraction", "data"), fontsize=6, va="bottom")
+        ax.set_title(f"{_label(row)} [{row['currency']}]", fontsize=8)
+        ax.tick_params(labelsize=6)
+    fig.suptitle(f"Price against named targets, to {snap.asof.isoformat()}", fontsize=10)
+    return _png(fig)
+
+
+def basket_chart(snap: Snapshot) -> bytes | None:
+    """Equal-weight basket of members with history, normalised to 100, with the benchmark."""
+    hist = snap.history
+    members = [s for s in snap.watchlist.symbols if s in hist.columns]
+    closes = hist[members].dropna(how="all") if members else pd.DataFrame()
+    if closes.shape[0] < 2:
+        return None
+    rebased = closes.ffill().div(closes.bfill().iloc[0]) * 100
+    basket = rebased.mean(axis=1)
+    fig = _figure(8, 3.2)
+    ax = fig.add_subplot()
+    ax.plot(basket.index, basket.to_numpy(), color="#2b6cb0", linewidth=1.5,
+            label=f"equal-weight basket ({len(members)} listings, local currency)")
+    bench = snap.watchlist.benchmark
+    if bench and bench in hist.columns and hist[bench].notna().sum() > 1:
+        b = hist[bench].dropna()
+        ax.plot(b.index, (b / b.iloc[0] * 100).to_numpy(), color="#718096", linewidth=1,
+                label=f"benchmark {bench}")
+    ax.axhline(100, color="black", linewidth=0.6)
+    ax.set_title(f"Basket performance (start = 100), to {snap.asof.isoformat()}", fontsize=10)
+    ax.legend(fontsize=7)
+    ax.tick_params(labelsize=7)
+    return _png(fig)

@@ -1,0 +1,344 @@
+"""Command line: ``python -m watchlists`` (or the ``watchlists`` script).
+
+Thin by design: parse, call library functions, write, return an exit code.
+
+Exit codes: 0 success; 1 partial (some symbols failed, the run was offline, or with
+``--strict`` a price is stale or a member failed); 2 bad input (unknown watchlist,
+company or symbol, bad date, bad file). Errors print one line on stderr; ``--debug``
+adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TextIO
+
+from .errors import DefinitionError, StoreError, WatchlistError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
+FX_PAIRS = (("USD", "CNY"), ("USD", "HKD"), ("HKD", "CNY"))
+"""FX pairs the refresh keeps, enough to convert every bundled reporting currency."""
+
+
+class _BadInput(Exception):
+    """A caller mistake detected by the CLI itself (exit 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", metavar="DIR",
+                        help="store directory (default: $WATCHLISTS_HOME or the user data dir)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
+    parser = argparse.ArgumentParser(
+        prog="watchlists",
+        description="Equity watchlists with sourced data, an offline-first store and reports.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    rep = sub.add_parser("report", parents=[common], help="write a watchlist report",
+                         description="Snapshot a watchlist and write its reports.")
+    rep.add_argument("watchlist", help="bundled watchlist name or path to a TOML file")
+    rep.add_argument("--asof", metavar="DATE", help="point in time, YYYY-MM-DD (default: today)")
+    rep.add_argument("--format", default="md,html,csv,json",
+                     help="comma-separated formats: md,html,csv,json (default: all)")
+    rep.add_argument("--out", default="reports", metavar="DIR", help="output directory")
+    rep.add_argument("--offline", action="store_true",
+                     help="no network: use the store and the bundled reference data")
+    rep.add_argument("--strict", action="store_true",
+                     help="exit 1 when any price is stale or any member failed")
+
+    ref = sub.add_parser("refresh", parents=[common], help="fetch prices into the store",
+                         description="Fetch new prices (and FX, analyst data) into the store.")
+    ref.add_argument("targets", nargs="*", metavar="WATCHLIST|SYMBOL",
+                     help="watchlists, companies or symbols (default: every bundled watchlist)")
+    ref.add_argument("--full", action="store_true", help="re-download the whole history")
+    ref.add_argument("--offline", action="store_true", help="make no network call")
+    ref.add_argument("--no-analyst", action="store_true", help="skip analyst targets")
+
+    sub.add_parser("list", parents=[common], help="list bundled watchlists and companies")
+
+    show = sub.add_parser("show", parents=[common], help="show a company's profile and data")
+    show.add_argument("company", help="slug, name or symbol (e.g. cambricon, 688256.SS)")
+    show.add_argument("--asof", metavar="DATE", help="latest price as of this date")
+    return parser
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _open_store(home: str | None):  # type: ignore[no-untyped-def]
+    from .store import open_store
+
+    return open_store(home)
+
+
+def _progress_bar(total: int, stream: TextIO):  # type: ignore[no-untyped-def]
+    """A tqdm bar on a terminal, nothing otherwise (cron logs stay clean)."""
+    if not stream.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, file=stream, unit="call", leave=False)
+
+
+def _fmt_table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def _resolve_refresh_targets(targets: Sequence[str]) -> list[str]:
+    """Watchlist names/paths, company keys or symbols → Yahoo symbols (exit 2 if unknown)."""
+    from . import profiles
+    from .definitions import bundled_watchlists, load_watchlist
+
+    if not targets:
+        symbols: list[str] = []
+        for name in bundled_watchlists():
+            symbols.extend(load_watchlist(name).price_symbols)
+        return list(dict.fromkeys(symbols))
+    out: list[str] = []
+    bundled = set(bundled_watchlists())
+    for item in targets:
+        if item in bundled or item.endswith(".toml") or os.sep in item:
+            out.extend(load_watchlist(item).price_symbols)
+            continue
+        try:
+            comp = profiles.company(item)
+        except KeyError as exc:
+            if item.startswith("^") or "=" in item:
+                out.append(item)  # an index or FX symbol: not a company, still fetchable
+                continue
+            raise _BadInput(f"{exc.args[0]} (nor a bundled watchlist: "
+                            f"{', '.join(sorted(bundled))})") from None
+        if not comp.listings:
+            raise _BadInput(f"{comp.name} is unlisted: there is no price to refresh")
+        matching = [lst.symbol for lst in comp.listings if lst.symbol.upper() == item.upper()]
+        out.extend(matching or [lst.symbol for lst in comp.listings])
+    return list(dict.fromkeys(out))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    from . import profiles
+    from .definitions import bundled_watchlists, load_watchlist
+
+    print("Bundled watchlists:", file=out)
+    for name in bundled_watchlists():
+        wl = load_watchlist(name)
+        print(f"  {name:<22} {len(wl.members):>2} members  {wl.description}", file=out)
+    print("\nCompanies:", file=out)
+    rows = []
+    for comp in profiles.company_records():
+        symbols = ", ".join(f"{lst.symbol} ({lst.currency})" for lst in comp.listings)
+        rows.append([comp.slug, comp.name, comp.role, symbols or "unlisted"])
+    print(_fmt_table(rows, ["slug", "name", "role", "listings"]), file=out)
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    from . import profiles
+    from .market import latest_prices
+    from .snapshots import parse_asof
+
+    try:
+        comp = profiles.company(args.company)
+    except KeyError as exc:
+        raise _BadInput(exc.args[0]) from None
+    day = parse_asof(args.asof, _now())
+    print(f"{comp.name} — {comp.legal_name} ({comp.local_name})", file=out)
+    print(f"country {comp.country} · role {comp.role}", file=out)
+    print(comp.description, file=out)
+
+    print("\nListings:", file=out)
+    if comp.listings:
+        rows = [[lst.symbol, lst.exchange, lst.board, lst.currency,
+                 "yes" if lst.primary else "", f"{lst.shares_per_unit:g}"]
+                for lst in comp.listings]
+        print(_fmt_table(rows, ["symbol", "exchange", "board", "currency", "primary",
+                                "shares/unit"]), file=out)
+        with _open_store(args.home) as store:
+            prices = latest_prices([lst.symbol for lst in comp.listings], day, store=store,
+                                   offline=True, now=_now())
+        print(f"\nLatest price as of {day} (store or bundled reference; no network):", file=out)
+        for p in prices.itertuples():
+            when = "–" if p.price_date is None or str(p.price_date) == "NaT" \
+                else p.price_date.date().isoformat()
+            price = "unknown" if p.price != p.price else f"{p.price:,.2f} {p.currency}"
+            print(f"  {p.symbol:<10} {price:<16} {when:<10} source={p.source} "
+                  f"status={p.status}", file=out)
+    else:
+        print("  unlisted (no ticker, no price)", file=out)
+
+    facts = profiles.facts(comp.slug)
+    print(f"\nFacts ({len(facts)}):", file=out)
+    rows = []
+    for f in facts.itertuples():
+        rows.append([f.metric, f.period, f"{f.value:,.6g}", f.unit, f.confidence,
+                     f.asof.date().isoformat(), f.source_url.split(" ; ")[0]])
+    print(_fmt_table(rows, ["metric", "period", "value", "unit", "confidence", "asof",
+                            "source"]), file=out)
+
+    targets = profiles.targets(comp.slug)
+    print(f"\nAnalyst targets ({len(targets)}):", file=out)
+    rows = []
+    for t in targets.itertuples():
+        if t.kind == "min_upside":
+            level = f"≥{t.min_upside:.0%} above {t.reference} (no price given)"
+        else:
+            prev = f"{t.previous_target:,.6g} → " if t.previous_target == t.previous_target else ""
+            level = f"{prev}{t.target:,.6g}"
+        when = "date unknown" if t.date_unknown else t.published.date().isoformat()
+        rows.append([t.symbol, t.broker, t.rating if isinstance(t.rating, str) else "–",
+                     level, t.currency, when, t.confidence, t.source_url.split(" ; ")[0]])
+    print(_fmt_table(rows, ["symbol", "broker", "rating", "target", "ccy", "published",
+                            "confidence", "source"]), file=out)
+    return EXIT_OK
+
+
+def _cmd_refresh(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .fx import refresh_fx
+    from .market import refresh
+
+    symbols = _resolve_refresh_targets(args.targets)
+    now = _now()
+    provider = None
+    if not args.offline:
+        from .yahoo import YahooProvider
+
+        provider = YahooProvider()
+    bar = _progress_bar(len(symbols), err)
+
+    def progress(message: str) -> None:
+        if bar is not None:
+            bar.set_description(message[:40])
+            bar.update(1)
+
+    with _open_store(args.home) as store:
+        result = refresh(symbols, store=store, provider=provider, now=now, full=args.full,
+                         offline=args.offline, progress=progress)
+        fx = refresh_fx(FX_PAIRS, store=store, provider=provider, now=now, full=args.full,
+                        offline=args.offline or result.offline)
+        analyst_failed = 0
+        if provider is not None and not args.no_analyst and not result.offline:
+            for sym in symbols:
+                if sym.startswith("^") or sym.endswith("=X"):
+                    continue
+                data = provider.fetch_targets(sym)
+                if data.status.startswith("error"):
+                    analyst_failed += 1
+                else:
+                    store.upsert_analyst(data)
+    if bar is not None:
+        bar.close()
+    table = result.table
+    rows = [[r.symbol, r.status, str(r.rows_added),
+             "–" if r.last_date is None or str(r.last_date) == "NaT" else
+             str(r.last_date)[:10]] for r in table.itertuples()]
+    rows += [[r.symbol, r.status, str(r.rows_added),
+              "–" if r.last_date is None or str(r.last_date) == "NaT" else
+              str(r.last_date)[:10]] for r in fx.table.itertuples()]
+    print(_fmt_table(rows, ["symbol", "status", "rows added", "last date"]), file=out)
+    failed = int((table["status"] != "ok").sum())
+    if result.offline:
+        print("offline: nothing was fetched; the store is unchanged", file=err)
+    if analyst_failed:
+        print(f"analyst data: {analyst_failed} symbol(s) failed", file=err)
+    return EXIT_OK if failed == 0 and not result.offline else EXIT_PARTIAL
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .definitions import load_watchlist
+    from .reporting import parse_formats, write_report
+    from .snapshots import parse_asof, snapshot
+
+    now = _now()
+    try:
+        formats = parse_formats(args.format)
+        day = parse_asof(args.asof, now)
+    except ValueError as exc:
+        raise _BadInput(str(exc)) from None
+    wl = load_watchlist(args.watchlist)
+    with _open_store(args.home) as store:
+        snap = snapshot(wl, day, store=store, offline=args.offline, now=now)
+        try:
+            paths = write_report(snap, formats, args.out, store=store)
+        except OSError as exc:
+            raise _BadInput(f"cannot write reports to {args.out!r}: {exc}") from None
+    table = snap.table
+    listed = table[table["symbol"].notna()]
+    stale = int(listed["stale"].sum())
+    failed = int((~listed["status"].isin(["ok", "stale"])).sum())
+    for fmt, path in paths.items():
+        print(f"{fmt:<5} {path}", file=out)
+    mode = " (offline)" if snap.offline else ""
+    print(f"{wl.name} as of {snap.asof}{mode}: {len(table)} members, {stale} stale, "
+          f"{failed} without a price, {len(snap.changes)} change(s), "
+          f"{len(snap.warnings)} warning(s)", file=err)
+    if args.strict and (stale or failed):
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the CLI; return the exit code (never calls ``sys.exit``)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=err)
+    commands = {
+        "list": lambda: _cmd_list(args, out),
+        "show": lambda: _cmd_show(args, out),
+        "refresh": lambda: _cmd_refresh(args, out, err),
+        "report": lambda: _cmd_report(args, out, err),
+    }
+    try:
+        return commands[args.command]()
+    except (_BadInput, DefinitionError, ValueError, TypeError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        _error(err, f"error: {message}", args.debug)
+        return EXIT_BAD_INPUT
+    except StoreError as exc:
+        _error(err, f"store error: {exc}", args.debug)
+        return EXIT_BAD_INPUT
+    except WatchlistError as exc:
+        _error(err, f"error: {exc}", args.debug)
+        return EXIT_PARTIAL
+    except Exception as exc:  # noqa: BLE001 - one line for cron logs; --debug has the rest
+        _error(err, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
+               args.debug)
+        return EXIT_PARTIAL
+
+
+def _error(err: TextIO, line: str, debug: bool) -> None:
+    if debug:
+        traceback.print_exc(file=err)
+    print(" ".join(str(line).split()), file=err)
