@@ -1,0 +1,135 @@
+"""Every public function leaves its inputs unchanged."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import valuation as v
+
+IDX = ["A", "B", "C", "D"]
+PRICES = pd.DataFrame(
+    {"A": [10.0, 11.0, np.nan, 12.0, 11.5], "B": [5.0, 4.0, 4.5, 6.0, 5.5]},
+    index=pd.date_range("2025-01-01", periods=5),
+)
+TARGETS = pd.DataFrame(
+    {
+        "broker": ["x", "y", "z"],
+        "target": [10.0, np.nan, 14.0],
+        "currency": "USD",
+        "published": pd.to_datetime(["2025-01-01", None, "2025-02-01"]),
+    }
+)
+DCF_KW = dict(
+    operating_margin=pd.Series([0.1, 0.2, 0.15, 0.3], index=IDX),
+    tax_rate=0.2,
+    sales_to_capital=np.array([1.0, 2.0, 3.0, 1.5]),
+    discount_rate=0.1,
+    terminal_growth=0.02,
+)
+
+
+def _series(values):
+    return pd.Series(values, index=IDX)
+
+
+CASES = {
+    "upside": (v.upside, (_series([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 2.0, 2.0, 2.0])), {}),
+    "implied_min_target": (v.implied_min_target, (_series([1.0, 2.0, 3.0, 4.0]), 0.2), {}),
+    "consensus": (v.consensus, (TARGETS,), {"asof": "2025-03-01"}),
+    "cagr": (v.cagr, (_series([1.0, -2.0, 3.0, 4.0]), _series([2.0, 2.0, 2.0, 2.0]), 2), {}),
+    "trend_growth": (v.trend_growth, (pd.Series([1.0, 1.2, 1.3, 1.6]),), {"periods_per_year": 1}),
+    "fade_path": (v.fade_path, (np.array([0.3, 0.2]), 0.02, 2, 2), {}),
+    "dcf": (v.dcf, (_series([10.0, 20.0, 30.0, 40.0]), np.full((4, 5), 0.1)), DCF_KW),
+    "gordon_value": (v.gordon_value, (_series([1.0, 2.0, 3.0, 4.0]), np.full(4, 0.1), 0.02), {}),
+    "implied_growth": (
+        v.implied_growth,
+        (_series([10.0, 20.0, 30.0, 40.0]), _series([10.0] * 4)),
+        {"high_years": 3, "fade_years": 2, **DCF_KW},
+    ),
+    "pe_ratio": (
+        v.pe_ratio,
+        (_series([10.0, 20.0, 30.0, 40.0]), np.array([1.0, -1.0, 2.0, 0.0])),
+        {},
+    ),
+    "ev_to_sales": (
+        v.ev_to_sales,
+        (_series([10.0, 20.0, 30.0, 40.0]), _series([1.0, 2.0, 3.0, 4.0])),
+        {},
+    ),
+    "peg": (v.peg, (_series([10.0, 20.0, 30.0, 40.0]), _series([1.0, 0.0, 3.0, 4.0])), {}),
+    "peer_regression": (
+        v.peer_regression,
+        (_series([10.0, 20.0, 31.0, 40.0]), _series([0.1, 0.2, 0.3, 0.4])),
+        {},
+    ),
+    "simulate_value": (
+        v.simulate_value,
+        (_series([10.0, 20.0, 30.0, 40.0]),),
+        {
+            "price": _series([1.0, 2.0, 3.0, 4.0]),
+            "shares": np.array([1.0, 2.0, 3.0, 4.0]),
+            "growth": (np.array([0.1, 0.2, 0.3, 0.4]), 0.05),
+            "margin": (0.2, 0.02),
+            "discount_rate": (0.09, 0.01),
+            "operating_margin": 0.1,
+            "tax_rate": 0.2,
+            "sales_to_capital": 2.0,
+            "terminal_growth": 0.02,
+            "high_years": 3,
+            "fade_years": 2,
+            "paths": 100,
+            "seed": 0,
+        },
+    ),
+    "target_hit_probability": (
+        v.target_hit_probability,
+        (_series([10.0, 20.0, 30.0, 40.0]), 25.0, 0.3, 1.0),
+        {},
+    ),
+    "simple_returns": (v.simple_returns, (PRICES,), {}),
+    "log_returns": (v.log_returns, (PRICES,), {}),
+    "annualized_volatility": (v.annualized_volatility, (PRICES.pct_change(fill_method=None),), {}),
+    "max_drawdown": (v.max_drawdown, (PRICES,), {}),
+    "drawdown_from_high": (v.drawdown_from_high, (PRICES,), {}),
+    "beta": (
+        v.beta,
+        (PRICES.pct_change(fill_method=None), PRICES["B"].pct_change(fill_method=None)),
+        {},
+    ),
+}
+
+
+def _same(a, b):
+    if isinstance(a, pd.DataFrame | pd.Series):
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b)
+        else:
+            pd.testing.assert_series_equal(a, b)
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, dict):
+        for k in a:
+            _same(a[k], b[k])
+    elif isinstance(a, tuple):
+        for x, y in zip(a, b):
+            _same(x, y)
+    else:
+        assert a == b
+
+
+def test_every_public_function_is_covered():
+    functions = {n for n in v.__all__ if n[0].islower()}
+    assert functions == set(CASES)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_inputs_not_mutated(name):
+    func, args, kwargs = CASES[name]
+    before = copy.deepcopy((args, kwargs))
+    func(*args, **kwargs)
+    _same(before, (args, kwargs))

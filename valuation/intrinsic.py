@@ -1,0 +1,439 @@
+"""Intrinsic value: a revenue-driven FCFF discounted cash flow model and the Gordon formula.
+
+Conventions
+-----------
+* Rates are decimals; ``discount_rate`` is the cost of capital (WACC) ``r``.
+* Year ``t = 1..T`` cash flows arrive at year ends and are discounted by
+  ``(1 + r) ** t``.  Revenue at ``t = 0`` is the latest annual revenue.
+* ``revenue_t = revenue_{t-1} * (1 + g_t)``;
+  ``margin_t = operating_margin``
+  ``+ (target_margin - operating_margin) * min(t, margin_years) / margin_years``;
+  ``ebit_after_tax_t = revenue_t * margin_t * (1 - tax_rate)``;
+  ``reinvestment_t = (revenue_t - revenue_{t-1}) / sales_to_capital``;
+  ``fcff_t = ebit_after_tax_t - reinvestment_t``.
+* Terminal value at year ``T``: ``FCFF_{T+1} / (r - g)`` with
+  ``FCFF_{T+1} = revenue_T (1 + g) margin_T (1 - tax_rate) (1 - g / terminal_roic)``
+  and ``g = terminal_growth``; it is discounted by ``(1 + r) ** T``.
+* ``enterprise_value = sum(pv_t) + pv(terminal)``; ``equity = enterprise_value + net_cash``;
+  ``value_per_share = equity / shares``.
+
+Every per-company input is a number, an array (one element per company) or a
+Series indexed by company; results come back in the same kind (scalars give
+0-d ``np.float64``), labels preserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from valuation._checks import broadcast, check, check_int, fmt, html_table
+from valuation._typing import FloatLike, GrowthLike
+
+__all__ = ["DCFResult", "dcf", "gordon_value"]
+
+#: Guard-rail thresholds reported in ``DCFResult.warnings``.
+TERMINAL_SHARE_LIMIT = 0.85
+PRICE_MULTIPLE_LIMIT = 10.0
+
+
+def _check_spread(r: np.ndarray, g: np.ndarray, index: pd.Index | None, g_name: str) -> None:
+    bad = ~(r > g)
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        where = (
+            ""
+            if r.ndim == 0
+            else f" (at {index[i]!r})"
+            if index is not None
+            else f" (at position {i})"
+        )
+        raise ValueError(
+            f"discount_rate {fmt(r.ravel()[i])} must exceed {g_name} {fmt(g.ravel()[i])}{where}"
+        )
+
+
+def gordon_value(cash_flow_next: FloatLike, discount_rate: FloatLike, growth: FloatLike) -> Any:
+    """Gordon growth value of a perpetuity growing at a constant rate.
+
+    ``value_0 = cash_flow_next / (discount_rate - growth)``, where
+    ``cash_flow_next`` arrives one year from now (end of year 1).
+
+    Raises ``ValueError`` when ``discount_rate <= growth``.
+
+    Examples
+    --------
+    Brealey, Myers & Allen's constant-growth example: a dividend of 1.68 next
+    year growing at 8 % with a 12 % cost of equity is worth 1.68 / 0.04 = 42.
+
+    >>> round(float(gordon_value(1.68, 0.12, 0.08)), 10)
+    42.0
+    """
+    arrs, shape = broadcast(
+        {"cash_flow_next": cash_flow_next, "discount_rate": discount_rate, "growth": growth}
+    )
+    cf = check(arrs["cash_flow_next"], "cash_flow_next", index=shape.index)
+    r = check(arrs["discount_rate"], "discount_rate", index=shape.index, gt=-1)
+    g = check(arrs["growth"], "growth", index=shape.index, gt=-1)
+    _check_spread(r, g, shape.index, "growth")
+    return shape.out(cf / (r - g), "gordon_value")
+
+
+def _growth_matrix(growth: GrowthLike) -> tuple[np.ndarray, Any]:
+    """Return (growth array (T,) or (n, T), row selector for broadcast or None)."""
+    if isinstance(growth, pd.DataFrame):
+        arr = growth.to_numpy(dtype=float, copy=True)
+        rows = pd.Series(np.arange(len(growth), dtype=float), index=growth.index)
+        if not growth.index.is_unique:
+            raise ValueError("growth has duplicate company labels")
+        return arr, rows
+    if isinstance(growth, pd.Series):
+        raise TypeError(
+            "growth must be an array of shape (years,) or (companies, years) or a DataFrame "
+            "(companies × years), not a Series (ambiguous: years or companies?)"
+        )
+    if isinstance(growth, str | bytes) or growth is None:
+        raise TypeError(f"growth must be numeric, got {growth!r}")
+    try:
+        arr = np.array(growth, dtype=float, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"growth must be numeric, got {growth!r}") from exc
+    if arr.ndim == 0:
+        raise ValueError(
+            "growth must have a years axis: shape (years,) or (companies, years), got a scalar"
+        )
+    if arr.ndim > 2:
+        raise ValueError(f"growth must be 1-d or 2-d, got shape {arr.shape}")
+    if arr.shape[-1] == 0 or arr.size == 0:
+        raise ValueError(f"growth must have at least one year, got shape {arr.shape}")
+    rows = np.arange(arr.shape[0], dtype=float) if arr.ndim == 2 else None
+    return arr, rows
+
+
+def _validate_common(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Any]:
+    """Broadcast and validate the per-company DCF parameters shared by the models."""
+    arrs, shape = broadcast(named)
+    ix = shape.index
+    out: dict[str, np.ndarray] = {}
+    rules: dict[str, dict[str, Any]] = {
+        "price": {"gt": 0},
+        "revenue": {"gt": 0},
+        "operating_margin": {"le": 1},
+        "target_margin": {"le": 1},
+        "tax_rate": {"ge": 0, "lt": 1},
+        "sales_to_capital": {"gt": 0, "allow_inf": True},
+        "discount_rate": {"gt": -1},
+        "terminal_growth": {"gt": -1},
+        "terminal_roic": {"gt": 0, "allow_inf": True},
+        "net_cash": {},
+        "shares": {"gt": 0},
+    }
+    for name, arr in arrs.items():
+        out[name] = check(arr, name, index=ix, **rules.get(name, {}))
+    if "target_margin" not in out and "operating_margin" in out:
+        out["target_margin"] = out["operating_margin"].copy()
+    if "terminal_roic" not in out and "discount_rate" in out:
+        out["terminal_roic"] = out["discount_rate"].copy()
+    if "discount_rate" in out and "terminal_growth" in out:
+        _check_spread(out["discount_rate"], out["terminal_growth"], ix, "terminal_growth")
+    if "terminal_roic" in out and "terminal_growth" in out:
+        pass  # terminal_growth > terminal_roic is allowed: the terminal FCFF is then negative
+    return out, shape
+
+
+def _cash_flows(
+    revenue: np.ndarray,
+    growth: np.ndarray,
+    operating_margin: np.ndarray,
+    target_margin: np.ndarray,
+    margin_years: int,
+    tax_rate: np.ndarray,
+    sales_to_capital: np.ndarray,
+    discount_rate: np.ndarray,
+    terminal_growth: np.ndarray,
+    terminal_roic: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per-year arrays (..., T) and per-company terminal figures (...,); no validation."""
+    col = np.newaxis
+    T = growth.shape[-1]
+    t = np.arange(1, T + 1, dtype=float)
+    rev = revenue[..., col] * np.cumprod(1.0 + growth, axis=-1)
+    prev = np.concatenate(
+        [np.broadcast_to(revenue[..., col], (*rev.shape[:-1], 1)), rev[..., :-1]], axis=-1
+    )
+    w = np.minimum(t, margin_years) / margin_years
+    margin = operating_margin[..., col] + (target_margin - operating_margin)[..., col] * w
+    nopat = rev * margin * (1.0 - tax_rate)[..., col]
+    reinvestment = (rev - prev) / sales_to_capital[..., col]
+    fcff = nopat - reinvestment
+    discount = (1.0 + discount_rate)[..., col] ** -t
+    pv = fcff * discount
+    g = terminal_growth
+    fcff_next = (
+        rev[..., -1] * (1.0 + g) * margin[..., -1] * (1.0 - tax_rate) * (1.0 - g / terminal_roic)
+    )
+    terminal = fcff_next / (discount_rate - g)
+    pv_terminal = terminal * discount[..., -1]
+    ev = pv.sum(axis=-1) + pv_terminal
+    return {
+        "revenue": rev,
+        "margin": margin,
+        "ebit_after_tax": nopat,
+        "reinvestment": reinvestment,
+        "fcff": fcff,
+        "discount_factor": discount,
+        "pv": pv,
+        "terminal_value": terminal,
+        "pv_terminal": pv_terminal,
+        "enterprise_value": ev,
+    }
+
+
+def _value_per_share(
+    revenue: np.ndarray,
+    growth: np.ndarray,
+    *,
+    operating_margin: np.ndarray,
+    target_margin: np.ndarray,
+    margin_years: int,
+    tax_rate: np.ndarray,
+    sales_to_capital: np.ndarray,
+    discount_rate: np.ndarray,
+    terminal_growth: np.ndarray,
+    terminal_roic: np.ndarray,
+    net_cash: np.ndarray,
+    shares: np.ndarray,
+) -> np.ndarray:
+    """Fast kernel: value per share for validated, broadcast arrays (no table, no checks)."""
+    flows = _cash_flows(
+        revenue,
+        growth,
+        operating_margin,
+        target_margin,
+        margin_years,
+        tax_rate,
+        sales_to_capital,
+        discount_rate,
+        terminal_growth,
+        terminal_roic,
+    )
+    return (flows["enterprise_value"] + net_cash) / shares
+
+
+@dataclass(frozen=True)
+class DCFResult:
+    """Result of :func:`dcf`.
+
+    Attributes
+    ----------
+    enterprise_value, equity_value, value_per_share : float, ndarray or Series
+        Same kind as the per-company inputs.
+    terminal_value : same kind
+        Undiscounted terminal value at year T.
+    pv_terminal : same kind
+        Present value of the terminal value.
+    terminal_share : same kind
+        ``pv_terminal / enterprise_value``.
+    table : pandas.DataFrame
+        One row per company and year: company, year, revenue, growth, margin,
+        ebit_after_tax, reinvestment, fcff, discount_factor, pv.
+    summary : pandas.DataFrame
+        One row per company with the figures above.
+    warnings : tuple of str
+        Guard-rail messages, one per company and issue.
+    """
+
+    enterprise_value: Any
+    equity_value: Any
+    value_per_share: Any
+    terminal_value: Any
+    pv_terminal: Any
+    terminal_share: Any
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+    def _repr_html_(self) -> str:
+        return html_table("Discounted cash flow (FCFF)", self.summary, self.warnings)
+
+
+def _guard_rails(
+    labels: pd.Index,
+    scalar: bool,
+    share: np.ndarray,
+    equity: np.ndarray,
+    vps: np.ndarray,
+    price: np.ndarray | None,
+) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, label in enumerate(labels):
+        who = "" if scalar else f"{label}: "
+        if share[i] > TERMINAL_SHARE_LIMIT:
+            out.append(
+                f"{who}terminal value is {share[i]:.0%} of enterprise value "
+                f"(over {TERMINAL_SHARE_LIMIT:.0%})"
+            )
+        if equity[i] < 0:
+            out.append(f"{who}negative equity value {equity[i]:,.4g}")
+        if price is not None and vps[i] > PRICE_MULTIPLE_LIMIT * price[i]:
+            out.append(
+                f"{who}value per share {vps[i]:,.4g} is over {PRICE_MULTIPLE_LIMIT:g}x "
+                f"the price {price[i]:,.4g}"
+            )
+    return tuple(out)
+
+
+def dcf(
+    revenue: FloatLike,
+    growth: GrowthLike,
+    *,
+    operating_margin: FloatLike,
+    target_margin: FloatLike | None = None,
+    margin_years: int = 5,
+    tax_rate: FloatLike,
+    sales_to_capital: FloatLike,
+    discount_rate: FloatLike,
+    terminal_growth: FloatLike,
+    terminal_roic: FloatLike | None = None,
+    net_cash: FloatLike = 0.0,
+    shares: FloatLike = 1.0,
+    price: FloatLike | None = None,
+) -> DCFResult:
+    """Revenue-driven free-cash-flow-to-firm DCF, vectorised over companies.
+
+    See the module docstring for the formulas and timing (year-end cash flows,
+    discount factor ``(1 + r) ** -t``, terminal value at year T).
+
+    Parameters
+    ----------
+    revenue : float, array (n,) or Series
+        Latest annual revenue (> 0), one per company.
+    growth : array (T,) or (n, T), or DataFrame (companies × years)
+        Revenue growth per year; a 1-d path applies to every company.
+    operating_margin : float, array or Series
+        Current operating (EBIT) margin.
+    target_margin : float, array or Series, optional
+        Margin reached linearly by year ``margin_years``; None keeps the margin constant.
+    margin_years : int
+        Years to reach the target margin (>= 1).
+    tax_rate : float, array or Series
+        In [0, 1).
+    sales_to_capital : float, array or Series
+        Revenue added per unit of capital invested (> 0; ``math.inf`` = no reinvestment).
+    discount_rate, terminal_growth : float, array or Series
+        ``discount_rate`` must exceed ``terminal_growth``.
+    terminal_roic : float, array or Series, optional
+        Return on capital after year T; None = ``discount_rate``; ``math.inf`` = no
+        terminal reinvestment.
+    net_cash : float, array or Series
+        Cash minus debt, added to enterprise value.
+    shares : float, array or Series
+        Share count (> 0).
+    price : float, array or Series, optional
+        Market price, only used for the "value over 10x price" guard-rail.
+
+    Returns
+    -------
+    DCFResult
+
+    Examples
+    --------
+    Two explicit years at 10 % growth, 20 % margin, no tax, sales-to-capital
+    2, r = 10 %, g = 0 and terminal ROIC = r:
+
+    >>> res = dcf(100.0, [0.10, 0.10], operating_margin=0.2, tax_rate=0.0,
+    ...           sales_to_capital=2.0, discount_rate=0.10, terminal_growth=0.0)
+    >>> res.table["fcff"].round(4).tolist()
+    [17.0, 18.7]
+    >>> round(float(res.value_per_share), 4)   # 17/1.1 + 18.7/1.21 + (24.2/0.1)/1.21
+    230.9091
+    """
+    g_arr, rows = _growth_matrix(growth)
+    my = check_int(margin_years, "margin_years", ge=1)
+    named = {
+        "revenue": revenue,
+        "growth": rows,
+        "operating_margin": operating_margin,
+        "target_margin": target_margin,
+        "tax_rate": tax_rate,
+        "sales_to_capital": sales_to_capital,
+        "discount_rate": discount_rate,
+        "terminal_growth": terminal_growth,
+        "terminal_roic": terminal_roic,
+        "net_cash": net_cash,
+        "shares": shares,
+        "price": price,
+    }
+    p, shape = _validate_common(named)
+    check(g_arr, "growth", gt=-1)
+    if rows is not None:
+        g_arr = g_arr[p.pop("growth").astype(int)]
+        shape = type(shape)(shape.shape if shape.shape else (g_arr.shape[0],), shape.index)
+    n_shape = shape.shape
+    one = {k: np.atleast_1d(v) for k, v in p.items()}
+    n = int(np.prod(n_shape)) if n_shape else 1
+    one = {k: np.broadcast_to(v, (n,)) for k, v in one.items()}
+    g2 = np.broadcast_to(g_arr, (n, g_arr.shape[-1]))
+    flows = _cash_flows(
+        one["revenue"],
+        g2,
+        one["operating_margin"],
+        one["target_margin"],
+        my,
+        one["tax_rate"],
+        one["sales_to_capital"],
+        one["discount_rate"],
+        one["terminal_growth"],
+        one["terminal_roic"],
+    )
+    ev = flows["enterprise_value"]
+    equity = ev + one["net_cash"]
+    vps = equity / one["shares"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = flows["pv_terminal"] / ev
+    labels = shape.labels(n)
+    T = g2.shape[1]
+    table = pd.DataFrame(
+        {
+            "company": np.repeat(np.asarray(labels, dtype=object), T),
+            "year": np.tile(np.arange(1, T + 1), n),
+            "revenue": flows["revenue"].ravel(),
+            "growth": g2.ravel(),
+            **{
+                k: flows[k].ravel()
+                for k in (
+                    "margin",
+                    "ebit_after_tax",
+                    "reinvestment",
+                    "fcff",
+                    "discount_factor",
+                    "pv",
+                )
+            },
+        }
+    )
+    summary = pd.DataFrame(
+        {
+            "enterprise_value": ev,
+            "pv_terminal": flows["pv_terminal"],
+            "terminal_share": share,
+            "equity_value": equity,
+            "value_per_share": vps,
+        },
+        index=labels,
+    )
+    warnings = _guard_rails(labels, shape.scalar, share, equity, vps, one.get("price"))
+    return DCFResult(
+        enterprise_value=shape.out(ev, "enterprise_value"),
+        equity_value=shape.out(equity, "equity_value"),
+        value_per_share=shape.out(vps, "value_per_share"),
+        terminal_value=shape.out(flows["terminal_value"], "terminal_value"),
+        pv_terminal=shape.out(flows["pv_terminal"], "pv_terminal"),
+        terminal_share=shape.out(share, "terminal_share"),
+        table=table,
+        summary=summary,
+        warnings=warnings,
+    )

@@ -1,0 +1,194 @@
+"""Returns, volatility, drawdowns and beta.
+
+Conventions
+-----------
+* ``prices`` are wide (dates × symbols) DataFrames or one Series; ``returns``
+  are decimal simple returns (0.01 = 1 %).
+* DataFrame in -> Series indexed by symbol out; Series in -> float out.
+* No silent filling: a return needs prices on both of its dates, so a NaN
+  price makes the returns into and out of it NaN (the first row, which has no
+  previous price, is dropped).  Statistics then use the available (non-NaN)
+  observations of each column; :func:`beta` reports the count as ``n``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from valuation._checks import check, check_int
+from valuation._typing import FrameLike
+
+__all__ = [
+    "annualized_volatility",
+    "beta",
+    "drawdown_from_high",
+    "log_returns",
+    "max_drawdown",
+    "simple_returns",
+]
+
+
+def _frame(data: Any, name: str, *, positive: bool) -> FrameLike:
+    if not isinstance(data, pd.Series | pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}")
+    if data.empty:
+        raise ValueError(f"{name} must not be empty")
+    values = data.to_numpy(dtype=float, copy=True)
+    if np.isnan(values).all():
+        raise ValueError(f"{name} has no non-NaN values")
+    check(values, name, allow_nan=True, gt=0 if positive else -1)
+    return data.astype(float)
+
+
+def _scalar_or_series(result: pd.Series, data: FrameLike) -> Any:
+    return float(result.iloc[0]) if isinstance(data, pd.Series) else result
+
+
+def simple_returns(prices: FrameLike) -> FrameLike:
+    """Simple returns ``p_t / p_{t-1} - 1``; NaN across gaps, first row dropped.
+
+    Examples
+    --------
+    >>> simple_returns(pd.Series([100.0, 110.0, 99.0])).round(4).tolist()
+    [0.1, -0.1]
+    """
+    p = _frame(prices, "prices", positive=True)
+    return (p / p.shift(1) - 1.0).iloc[1:]
+
+
+def log_returns(prices: FrameLike) -> FrameLike:
+    """Log returns ``ln(p_t / p_{t-1})``; NaN across gaps, first row dropped.
+
+    Examples
+    --------
+    >>> log_returns(pd.Series([100.0, 100.0 * np.e])).round(6).tolist()
+    [1.0]
+    """
+    p = _frame(prices, "prices", positive=True)
+    return np.log(p / p.shift(1)).iloc[1:]
+
+
+def annualized_volatility(
+    returns: FrameLike, periods_per_year: float = 252, *, min_periods: int = 2
+) -> Any:
+    """Annualised volatility: sample std (ddof=1) of the available returns × sqrt(periods_per_year).
+
+    NaN returns are skipped (not filled); columns with fewer than
+    ``min_periods`` returns give NaN.
+
+    Examples
+    --------
+    >>> round(annualized_volatility(pd.Series([0.01, -0.01, 0.01, -0.01]), 252), 4)
+    0.1833
+    """
+    r = _frame(returns, "returns", positive=False)
+    ppy = float(check(np.asarray(periods_per_year, dtype=float), "periods_per_year", gt=0))
+    mp = check_int(min_periods, "min_periods", ge=2)
+    frame = r.to_frame() if isinstance(r, pd.Series) else r
+    vol = frame.std(ddof=1, skipna=True) * np.sqrt(ppy)
+    vol[frame.count() < mp] = np.nan
+    return _scalar_or_series(vol.rename("annualized_volatility"), r)
+
+
+def _drawdowns(prices: FrameLike) -> pd.DataFrame:
+    p = _frame(prices, "prices", positive=True)
+    frame = p.to_frame() if isinstance(p, pd.Series) else p
+    return frame / frame.cummax(skipna=True) - 1.0
+
+
+def max_drawdown(prices: FrameLike) -> Any:
+    """Largest peak-to-trough fall, ``min_t(p_t / max_{s<=t} p_s - 1)`` (<= 0).
+
+    Examples
+    --------
+    >>> round(max_drawdown(pd.Series([100.0, 120.0, 90.0, 130.0])), 4)
+    -0.25
+    """
+    dd = _drawdowns(prices).min(skipna=True)
+    return _scalar_or_series(dd.rename("max_drawdown"), prices)
+
+
+def drawdown_from_high(prices: FrameLike) -> Any:
+    """Current drawdown: last price / highest price so far - 1 (<= 0).
+
+    Uses the last row; a symbol with a NaN last price gives NaN (no filling).
+
+    Examples
+    --------
+    >>> round(drawdown_from_high(pd.Series([100.0, 120.0, 90.0])), 4)
+    -0.25
+    """
+    dd = _drawdowns(prices).iloc[-1]
+    return _scalar_or_series(dd.rename("drawdown_from_high"), prices)
+
+
+def _align_returns(
+    returns: FrameLike, benchmark_returns: pd.Series
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Align returns and benchmark by date (inner join on labels), once."""
+    r = _frame(returns, "returns", positive=False)
+    if not isinstance(benchmark_returns, pd.Series):
+        raise TypeError(
+            f"benchmark_returns must be a pandas Series, got {type(benchmark_returns).__name__}"
+        )
+    b = _frame(benchmark_returns, "benchmark_returns", positive=False)
+    frame = r.to_frame() if isinstance(r, pd.Series) else r
+    for obj, nm in ((frame, "returns"), (b, "benchmark_returns")):
+        if not obj.index.is_unique:
+            raise ValueError(
+                f"{nm} has duplicate dates: {list(obj.index[obj.index.duplicated()][:3])}"
+            )
+    common = frame.index.intersection(b.index)
+    if common.empty:
+        raise ValueError("returns and benchmark_returns share no dates")
+    return frame.loc[common], b.loc[common]
+
+
+def beta(
+    returns: FrameLike, benchmark_returns: pd.Series, *, periods_per_year: float = 252
+) -> pd.DataFrame:
+    """OLS beta of each column of ``returns`` on ``benchmark_returns`` (statsmodels).
+
+    ``r_i,t = alpha + beta * r_m,t + e_t`` on the dates both have (pairwise
+    complete: dates where either is NaN are left out and ``n`` counts the
+    rest).  ``alpha`` is annualised as ``alpha * periods_per_year``.  Columns
+    with fewer than 3 observations get NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by symbol, columns ``beta``, ``alpha``, ``rsquared``, ``n``.
+
+    Examples
+    --------
+    >>> m = pd.Series([0.01, -0.02, 0.015, 0.005, -0.01])
+    >>> r = pd.DataFrame({"X": 2 * m + 0.001})
+    >>> beta(r, m, periods_per_year=252).round(4).loc["X"].tolist()
+    [2.0, 0.252, 1.0, 5.0]
+    """
+    ppy = float(check(np.asarray(periods_per_year, dtype=float), "periods_per_year", gt=0))
+    frame, b = _align_returns(returns, benchmark_returns)
+    import statsmodels.api as sm
+
+    rows = {}
+    for col in frame.columns:
+        y = frame[col]
+        ok = y.notna() & b.notna()
+        n = int(ok.sum())
+        if n < 3 or np.ptp(b[ok].to_numpy()) == 0:
+            rows[col] = {"beta": np.nan, "alpha": np.nan, "rsquared": np.nan, "n": n}
+            continue
+        fit = sm.OLS(y[ok].to_numpy(), sm.add_constant(b[ok].to_numpy(), has_constant="add")).fit()
+        rows[col] = {
+            "beta": float(fit.params[1]),
+            "alpha": float(fit.params[0]) * ppy,
+            "rsquared": float(fit.rsquared),
+            "n": n,
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["beta", "alpha", "rsquared", "n"])
+    out["n"] = out["n"].astype(int)
+    out.index.name = frame.columns.name
+    return out

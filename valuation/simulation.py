@@ -1,0 +1,314 @@
+"""Monte Carlo value distributions and target-hit probabilities.
+
+simulate_value
+--------------
+For each company and path, draws (independent normals)
+
+* the high-growth rate ``g ~ N(growth)``, clipped below at -0.99,
+* the target operating margin ``m ~ N(margin)``, clipped above at 1,
+* the discount rate ``r ~ N(discount_rate)``, clipped below at
+  ``terminal_growth + min_spread`` (default 0.01) so the terminal value stays
+  finite -- the clip puts a point mass at the floor, so a wide discount-rate
+  distribution close to terminal growth is biased upward in value,
+
+and values the company with :func:`valuation.dcf` on the growth path
+``fade_path(g, terminal_growth, high_years, fade_years)``.
+
+Random streams: one child generator per company, spawned from ``seed``
+(``numpy.random.Generator.spawn``), draws ``(3, paths)`` standard normals in
+the order growth, margin, discount rate.  Chunks hold whole companies
+(``chunk_size`` bounds the company × path cells per chunk, at least one
+company), so the results for a seed are identical whatever ``chunk_size`` is.
+
+target_hit_probability
+----------------------
+Log price follows a driftless Brownian motion, ``ln S_t = ln S_0 + sigma W_t``
+(zero drift of the *log* price).  By the reflection principle the probability
+of touching ``K`` by ``T`` is ``2 (1 - Phi(|ln(K/S)| / (sigma sqrt(T))))``
+for both ``K > S`` (running max) and ``K < S`` (running min); ``K == S`` gives 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from valuation._checks import broadcast, check, check_int, html_table
+from valuation._typing import FloatLike, SeedLike
+from valuation.growth import fade_path
+from valuation.intrinsic import _validate_common, _value_per_share
+
+__all__ = ["SimulationResult", "simulate_value", "target_hit_probability"]
+
+PERCENTILES = (5, 25, 50, 75, 95)
+GROWTH_FLOOR = -0.99
+MARGIN_CAP = 1.0
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Result of :func:`simulate_value`.
+
+    Attributes
+    ----------
+    percentiles : pandas.Series or DataFrame
+        Value-per-share percentiles (5, 25, 50, 75, 95): a Series for one
+        company, a DataFrame (companies × percentiles) otherwise.
+    prob_above_price : float, ndarray or Series
+        Share of paths with value per share above the price.
+    median : float, ndarray or Series
+    table : pandas.DataFrame
+        Per company: p5, p25, p50, p75, p95, mean, prob_above_price, price.
+    paths : int
+    warnings : tuple of str
+    """
+
+    percentiles: Any
+    prob_above_price: Any
+    median: Any
+    table: pd.DataFrame
+    paths: int
+    warnings: tuple[str, ...] = ()
+
+    def _repr_html_(self) -> str:
+        return html_table(f"Monte Carlo DCF ({self.paths:,} paths)", self.table, self.warnings)
+
+
+def _pair(value: Any, name: str) -> tuple[Any, Any]:
+    try:
+        mean, sd = value
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a (mean, sd) pair, got {value!r}") from exc
+    return mean, sd
+
+
+def _generators(seed: SeedLike, n: int) -> list[np.random.Generator]:
+    if isinstance(seed, np.random.Generator):
+        return seed.spawn(n)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise TypeError(f"seed must be None, an int or a numpy Generator, got {seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be non-negative, got {seed}")
+    return np.random.default_rng(seed).spawn(n)
+
+
+def simulate_value(
+    revenue: FloatLike,
+    *,
+    price: FloatLike,
+    shares: FloatLike,
+    growth: tuple[FloatLike, FloatLike],
+    margin: tuple[FloatLike, FloatLike],
+    discount_rate: tuple[FloatLike, FloatLike],
+    operating_margin: FloatLike,
+    tax_rate: FloatLike,
+    sales_to_capital: FloatLike,
+    terminal_growth: FloatLike,
+    terminal_roic: FloatLike | None = None,
+    net_cash: FloatLike = 0.0,
+    margin_years: int = 5,
+    high_years: int,
+    fade_years: int,
+    paths: int = 10_000,
+    seed: SeedLike = None,
+    chunk_size: int = 250_000,
+    min_spread: float = 0.01,
+) -> SimulationResult:
+    """Monte Carlo distribution of DCF value per share, vectorised as companies × paths.
+
+    See the module docstring for the distributions, clipping and random
+    streams.  ``growth``, ``margin`` (target operating margin) and
+    ``discount_rate`` are ``(mean, sd)`` pairs whose entries may be per-company
+    arrays or Series; ``terminal_roic=None`` means each path's discount rate.
+
+    Examples
+    --------
+    >>> res = simulate_value(100.0, price=20.0, shares=10.0, growth=(0.10, 0.05),
+    ...                      margin=(0.20, 0.03), discount_rate=(0.09, 0.01),
+    ...                      operating_margin=0.15, tax_rate=0.2, sales_to_capital=2.0,
+    ...                      terminal_growth=0.02, high_years=5, fade_years=5,
+    ...                      paths=2000, seed=1)
+    >>> 0.0 <= float(res.prob_above_price) <= 1.0, list(res.percentiles.index)
+    (True, [5, 25, 50, 75, 95])
+    """
+    g_mean, g_sd = _pair(growth, "growth")
+    m_mean, m_sd = _pair(margin, "margin")
+    r_mean, r_sd = _pair(discount_rate, "discount_rate")
+    n_paths = check_int(paths, "paths", ge=1)
+    chunk = check_int(chunk_size, "chunk_size", ge=1)
+    high = check_int(high_years, "high_years", ge=0)
+    fade = check_int(fade_years, "fade_years", ge=0)
+    my = check_int(margin_years, "margin_years", ge=1)
+    if high + fade < 1:
+        raise ValueError(f"high_years + fade_years must be at least 1, got {high} + {fade}")
+    spread = float(check(np.asarray(min_spread, dtype=float), "min_spread", gt=0))
+    arrs, shape = broadcast(
+        {
+            "revenue": revenue,
+            "price": price,
+            "shares": shares,
+            "growth_mean": g_mean,
+            "growth_sd": g_sd,
+            "margin_mean": m_mean,
+            "margin_sd": m_sd,
+            "discount_rate_mean": r_mean,
+            "discount_rate_sd": r_sd,
+            "operating_margin": operating_margin,
+            "tax_rate": tax_rate,
+            "sales_to_capital": sales_to_capital,
+            "terminal_growth": terminal_growth,
+            "terminal_roic": terminal_roic,
+            "net_cash": net_cash,
+        }
+    )
+    ix = shape.index
+    for nm in ("growth_mean", "margin_mean"):
+        check(arrs[nm], nm, index=ix)
+    check(arrs["discount_rate_mean"], "discount_rate_mean", index=ix, gt=-1)
+    for nm in ("growth_sd", "margin_sd", "discount_rate_sd"):
+        check(arrs[nm], nm, index=ix, ge=0)
+    base = {
+        k: arrs[k]
+        for k in (
+            "revenue",
+            "price",
+            "shares",
+            "operating_margin",
+            "tax_rate",
+            "sales_to_capital",
+            "terminal_growth",
+            "net_cash",
+        )
+    }
+    if "terminal_roic" in arrs:
+        base["terminal_roic"] = arrs["terminal_roic"]
+    p, _ = _validate_common(base)
+    n = int(np.prod(shape.shape)) if shape.shape else 1
+    p = {k: np.broadcast_to(np.atleast_1d(v), (n,)) for k, v in p.items()}
+    a = {
+        k: np.broadcast_to(np.atleast_1d(arrs[k]), (n,))
+        for k in (
+            "growth_mean",
+            "growth_sd",
+            "margin_mean",
+            "margin_sd",
+            "discount_rate_mean",
+            "discount_rate_sd",
+        )
+    }
+    has_roic = "terminal_roic" in arrs
+    gens = _generators(seed, n)
+    per_chunk = max(1, chunk // n_paths)
+    q = np.empty((n, len(PERCENTILES)))
+    prob = np.empty(n)
+    mean = np.empty(n)
+    floor_hits = np.zeros(n, dtype=np.int64)
+    for start in range(0, n, per_chunk):
+        sl = slice(start, min(n, start + per_chunk))
+        z = np.stack(
+            [gens[i].standard_normal((3, n_paths)) for i in range(sl.start, sl.stop)], axis=1
+        )
+        col = (slice(None), None)
+        g = np.maximum(a["growth_mean"][sl][col] + a["growth_sd"][sl][col] * z[0], GROWTH_FLOOR)
+        m = np.minimum(a["margin_mean"][sl][col] + a["margin_sd"][sl][col] * z[1], MARGIN_CAP)
+        r_raw = a["discount_rate_mean"][sl][col] + a["discount_rate_sd"][sl][col] * z[2]
+        r_floor = p["terminal_growth"][sl][col] + spread
+        floor_hits[sl] = (r_raw < r_floor).sum(axis=1)
+        r = np.maximum(r_raw, r_floor)
+        k = r.shape
+
+        def rep(key: str, _sl: slice = sl, _k: tuple[int, ...] = k) -> np.ndarray:
+            return np.broadcast_to(p[key][_sl][:, None], _k).ravel()
+
+        tg = rep("terminal_growth")
+        vps = _value_per_share(
+            rep("revenue"),
+            fade_path(g.ravel(), tg, high, fade),
+            operating_margin=rep("operating_margin"),
+            target_margin=m.ravel(),
+            margin_years=my,
+            tax_rate=rep("tax_rate"),
+            sales_to_capital=rep("sales_to_capital"),
+            discount_rate=r.ravel(),
+            terminal_growth=tg,
+            terminal_roic=rep("terminal_roic") if has_roic else r.ravel(),
+            net_cash=rep("net_cash"),
+            shares=rep("shares"),
+        ).reshape(k)
+        q[sl] = np.percentile(vps, PERCENTILES, axis=1).T
+        prob[sl] = (vps > p["price"][sl][:, None]).mean(axis=1)
+        mean[sl] = vps.mean(axis=1)
+    labels = shape.labels(n)
+    cols = [f"p{x}" for x in PERCENTILES]
+    table = pd.DataFrame(q, index=labels, columns=cols)
+    table["mean"] = mean
+    table["prob_above_price"] = prob
+    table["price"] = p["price"]
+    warnings = tuple(
+        f"{'' if shape.scalar else f'{labels[i]}: '}"
+        f"{floor_hits[i] / n_paths:.1%} of discount-rate draws "
+        f"clipped at terminal_growth + {spread:g}"
+        for i in np.flatnonzero(floor_hits / n_paths > 0.01)
+    )
+    if shape.scalar:
+        percentiles: Any = pd.Series(
+            q[0], index=pd.Index(PERCENTILES, name="percentile"), name="value_per_share"
+        )
+    else:
+        percentiles = pd.DataFrame(
+            q, index=labels, columns=pd.Index(PERCENTILES, name="percentile")
+        )
+    return SimulationResult(
+        percentiles=percentiles,
+        prob_above_price=shape.out(prob, "prob_above_price"),
+        median=shape.out(q[:, 2], "median"),
+        table=table,
+        paths=n_paths,
+        warnings=warnings,
+    )
+
+
+def target_hit_probability(
+    price: FloatLike, target: FloatLike, volatility: FloatLike, horizon_years: FloatLike
+) -> Any:
+    """Probability that the price touches ``target`` within ``horizon_years``.
+
+    Model: ``ln S_t = ln S_0 + volatility * W_t`` (zero drift of the log price,
+    continuous monitoring).  Reflection principle:
+    ``P = 2 * (1 - Phi(|ln(target / price)| / (volatility * sqrt(horizon_years))))``,
+    the same formula for targets above (running maximum) and below (running
+    minimum) the price; ``target == price`` gives 1; zero volatility or
+    horizon gives 0 for any other target.
+
+    Examples
+    --------
+    >>> round(float(target_hit_probability(100.0, 100.0 * np.exp(0.3), 0.3, 1.0)), 4)
+    0.3173
+    >>> float(target_hit_probability(50.0, 50.0, 0.4, 0.5))
+    1.0
+    """
+    a, shape = broadcast(
+        {
+            "price": price,
+            "target": target,
+            "volatility": volatility,
+            "horizon_years": horizon_years,
+        },
+        max_ndim=None,
+    )
+    s = check(a["price"], "price", index=shape.index, gt=0)
+    k = check(a["target"], "target", index=shape.index, gt=0)
+    vol = check(a["volatility"], "volatility", index=shape.index, ge=0)
+    h = check(a["horizon_years"], "horizon_years", index=shape.index, ge=0)
+    from scipy.special import erfc
+
+    dist = np.abs(np.log(k / s))
+    scale = vol * np.sqrt(h)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prob = np.where(
+            dist == 0, 1.0, np.where(scale > 0, erfc(dist / (scale * np.sqrt(2.0))), 0.0)
+        )
+    return shape.out(prob, "target_hit_probability")
