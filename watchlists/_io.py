@@ -9,6 +9,12 @@ from pathlib import Path
 __all__ = ["atomic_write_bytes", "atomic_write_text", "ensure_dir"]
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
     """Create ``path`` (and parents) if needed; raise ``OSError`` with the path named."""
     directory = Path(path)
@@ -29,8 +35,13 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     file system, so readers see either the old file or the new one, never half.
     """
     target = Path(path)
+    try:
+        mode = target.stat().st_mode & 0o777  # keep an existing report's permissions
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()  # what open() would give a new file
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

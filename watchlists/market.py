@@ -171,6 +171,8 @@ def _fetch(provider: PriceProvider, batch: list[str], start: dt.date, end: dt.da
         return None, f"error: offline ({exc})"
     except ProviderError as exc:
         return None, f"error: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a provider breaking its contract fails its batch only
+        return None, f"error: {type(exc).__name__}: {exc}"
 
 
 def _write_batch(result: FetchResult, batch: list[str], rows: dict, store: Store,
@@ -282,8 +284,9 @@ def latest_prices(
                "status": "", "note": ""}
         if sym in fresh or sym in refreshed:
             d, p = stored[sym]
-            row.update(price=p, price_date=d, source="yahoo" if sym in refreshed else "store",
-                       status="ok", note="refreshed from yahoo" if sym in refreshed else "")
+            via = getattr(provider, "name", "provider")
+            row.update(price=p, price_date=d, source=via if sym in refreshed else "store",
+                       status="ok", note=f"refreshed from {via}" if sym in refreshed else "")
             out.append(row)
             continue
         candidates = []

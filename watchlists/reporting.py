@@ -92,7 +92,7 @@ def _header(snap: Snapshot) -> list[str]:
 
 def _clean(value: Any) -> Any:
     """JSON-safe: NaN/NaT → null, dates → ISO 8601, numpy scalars → Python."""
-    if value is None:
+    if value is None or value is pd.NaT:  # NaT is a datetime: isoformat() would give 'NaT'
         return None
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}

@@ -156,7 +156,7 @@ def test_latest_prices_refreshes_when_recent(store, no_profiles):
     p = FakeProvider()
     out = latest_prices(["BABA"], dt.date(2025, 12, 5), store=store, provider=p, now=NOW)
     row = out.iloc[0]
-    assert row["source"] == "yahoo" and row["status"] == "ok"
+    assert row["source"] == "fake" and row["status"] == "ok"  # source = the provider's name
     assert row["price_date"] == pd.Timestamp("2025-12-05")
     # a past asof never triggers a refresh
     p2 = FakeProvider()
