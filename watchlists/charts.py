@@ -32,6 +32,14 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     return buf.getvalue()
 
 
+def _date_axis(ax) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
 def _label(row: pd.Series) -> str:
     return f"{row['name']} ({row['symbol']})" if row["symbol"] else str(row["name"])
 
@@ -60,44 +68,72 @@ def upside_chart(snap: Snapshot) -> bytes | None:
     return _png(fig)
 
 
+def _current_targets(tg: pd.DataFrame) -> pd.DataFrame:
+    """Each broker's current view: the target used in the consensus, else its last row."""
+    if tg.empty:
+        return tg
+    ranked = tg.assign(_rank=tg["in_consensus"].astype(bool).astype(int))
+    return ranked.sort_values("_rank", kind="stable").groupby(["broker", "kind"]).tail(1)
+
+
 def price_target_chart(snap: Snapshot) -> bytes | None:
-    """Small multiples: each member's closes (or reference points) against its named targets."""
+    """Small multiples: each member's closes against each broker's current target.
+
+    Without stored history, the bundled reference quotes up to ``asof`` are drawn as
+    points (closes as dots, intraday highs as triangles), labelled as such.
+    """
+    from . import profiles
+
+    asof = pd.Timestamp(snap.asof)
     t = snap.table[snap.table["symbol"].notna()]
     panels = []
     for _, row in t.iterrows():
         sym = row["symbol"]
         hist = snap.history[sym].dropna() if sym in snap.history.columns else pd.Series(dtype=float)
-        tg = snap.targets[snap.targets["symbol"] == sym]
-        if hist.empty and not math.isfinite(row["price"]):
+        quotes = pd.DataFrame()
+        if len(hist) < 2:
+            quotes = profiles.reference_quotes(sym)
+            quotes = quotes[(quotes["date"] <= asof)
+                            & quotes["kind"].isin(["close", "intraday_high"])]
+        if len(hist) < 2 and quotes.empty:
             continue
-        panels.append((row, hist, tg))
+        tg = _current_targets(snap.targets[snap.targets["symbol"] == sym])
+        panels.append((row, hist, quotes, tg))
     if not panels:
         return None
     cols = 2
     rows = math.ceil(len(panels) / cols)
-    fig = _figure(10, 2.6 * rows)
-    for k, (row, hist, tg) in enumerate(panels):
+    fig = _figure(10, 2.8 * rows)
+    for k, (row, hist, quotes, tg) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, k + 1)
-        if len(hist) > 1:
+        if len(hist) >= 2:
             ax.plot(hist.index, hist.to_numpy(), color="#2d3748", linewidth=1, label="close")
         else:
-            ax.plot([pd.Timestamp(row["price_date"])], [row["price"]], "o", color="#2d3748",
-                    label=f"price ({row['price_source']})")
+            for kind, marker, label in (("close", "o", "reference close"),
+                                        ("intraday_high", "^", "reference intraday high")):
+                q = quotes[quotes["kind"] == kind]
+                if len(q):
+                    ax.plot(q["date"], q["value"], marker, color="#2d3748", label=label,
+                            markersize=4)
+            lo, hi = quotes["date"].min(), max(quotes["date"].max(), asof)
+            ax.set_xlim(lo - pd.Timedelta(days=10), hi + pd.Timedelta(days=10))
         for tr in tg.itertuples():
             level = tr.target if tr.kind == "price" else tr.implied_min_target
             if level is None or not pd.notna(level):
                 continue
-            style = "--" if tr.kind == "price" else ":"
             when = "undated" if pd.isna(tr.published) else tr.published.date().isoformat()
             prefix = "≥" if tr.kind == "min_upside" else ""
-            ax.axhline(float(level), linestyle=style, linewidth=0.9, color="#c53030"
-                       if tr.kind == "price" else "#dd6b20")
+            ax.axhline(float(level), linestyle="--" if tr.kind == "price" else ":",
+                       linewidth=0.9, color="#c53030" if tr.kind == "price" else "#dd6b20")
             ax.annotate(f"{tr.broker} {prefix}{float(level):,.0f} ({when})",
-                        xy=(0.01, float(level)),
-                        xycoords=("axes fraction", "data"), fontsize=6, va="bottom")
+                        xy=(0.01, float(level)), xycoords=("axes fraction", "data"),
+                        fontsize=6, va="bottom")
         ax.set_title(f"{_label(row)} [{row['currency']}]", fontsize=8)
+        _date_axis(ax)
         ax.tick_params(labelsize=6)
-    fig.suptitle(f"Price against named targets, to {snap.asof.isoformat()}", fontsize=10)
+        ax.legend(fontsize=6, loc="best")
+    fig.suptitle(f"Price against each broker's current target, to {snap.asof.isoformat()}",
+                 fontsize=10)
     return _png(fig)
 
 
@@ -122,5 +158,6 @@ def basket_chart(snap: Snapshot) -> bytes | None:
     ax.axhline(100, color="black", linewidth=0.6)
     ax.set_title(f"Basket performance (start = 100), to {snap.asof.isoformat()}", fontsize=10)
     ax.legend(fontsize=7)
+    _date_axis(ax)
     ax.tick_params(labelsize=7)
     return _png(fig)
