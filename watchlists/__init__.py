@@ -15,51 +15,95 @@ statsmodels or matplotlib.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .definitions import (
-    Assumptions,
-    Member,
-    Watchlist,
-    bundled_watchlists,
-    load_watchlist,
-    parse_watchlist,
-)
-from .errors import (
-    DataFileError,
-    DataQualityError,
-    DefinitionError,
-    OfflineError,
-    ProviderError,
-    StaleDataWarning,
-    StoreError,
-    WatchlistError,
-    WatchlistWarning,
-)
-from .fx import convert, fx_rate
-from .market import RefreshResult, latest_prices, price_history, refresh
-from .profiles import (
-    companies,
-    company,
-    facts,
-    listing,
-    load_facts,
-    load_reference_quotes,
-    load_targets,
-    reference_quotes,
-    targets,
-)
-from .providers import AnalystData, FetchResult, PriceProvider
-from .records import AnalystTarget, Company, Fact, Listing, ReferenceQuote
-from .reporting import write_report
-from .snapshots import Snapshot, snapshot
-from .store import Store, default_home, open_store
-from .yahoo import YahooProvider
+# Public names → the submodule that defines them. Submodules are imported on first
+# use (PEP 562), so ``import watchlists`` stays cheap for a cron job that only needs
+# the CLI, and a notebook pays for what it touches. Nothing here imports yfinance,
+# statsmodels or matplotlib; those load inside the functions that need them.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("Assumptions", "Member", "Watchlist", "bundled_watchlists", "load_watchlist",
+         "parse_watchlist"), "definitions"),
+    **dict.fromkeys(
+        ("DataFileError", "DataQualityError", "DefinitionError", "OfflineError",
+         "ProviderError", "StaleDataWarning", "StoreError", "WatchlistError",
+         "WatchlistWarning"), "errors"),
+    **dict.fromkeys(("convert", "fx_rate"), "fx"),
+    **dict.fromkeys(("RefreshResult", "latest_prices", "price_history", "refresh"), "market"),
+    **dict.fromkeys(
+        ("companies", "company", "facts", "listing", "load_facts", "load_reference_quotes",
+         "load_targets", "reference_quotes", "targets"), "profiles"),
+    **dict.fromkeys(("AnalystData", "FetchResult", "PriceProvider"), "providers"),
+    **dict.fromkeys(("AnalystTarget", "Company", "Fact", "Listing", "ReferenceQuote"),
+                    "records"),
+    "write_report": "reporting",
+    **dict.fromkeys(("Snapshot", "snapshot"), "snapshots"),
+    **dict.fromkeys(("Store", "default_home", "open_store"), "store"),
+    "YahooProvider": "yahoo",
+}
 
-try:
-    __version__ = version("ai-compute-watchlists")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("ai-compute-watchlists")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0+unknown"
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'watchlists' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # static type checkers and IDEs see the real names
+    from .definitions import (
+        Assumptions,
+        Member,
+        Watchlist,
+        bundled_watchlists,
+        load_watchlist,
+        parse_watchlist,
+    )
+    from .errors import (
+        DataFileError,
+        DataQualityError,
+        DefinitionError,
+        OfflineError,
+        ProviderError,
+        StaleDataWarning,
+        StoreError,
+        WatchlistError,
+        WatchlistWarning,
+    )
+    from .fx import convert, fx_rate
+    from .market import RefreshResult, latest_prices, price_history, refresh
+    from .profiles import (
+        companies,
+        company,
+        facts,
+        listing,
+        load_facts,
+        load_reference_quotes,
+        load_targets,
+        reference_quotes,
+        targets,
+    )
+    from .providers import AnalystData, FetchResult, PriceProvider
+    from .records import AnalystTarget, Company, Fact, Listing, ReferenceQuote
+    from .reporting import write_report
+    from .snapshots import Snapshot, snapshot
+    from .store import Store, default_home, open_store
+    from .yahoo import YahooProvider
 
 __all__ = [
     "AnalystData",
