@@ -1,0 +1,80 @@
+"""Packaging and public API: entry points, light imports, a pinned public surface."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import watchlists
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("yfinance", "statsmodels", "matplotlib", "scipy", "exchange_calendars", "curl_cffi")
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys, json; {statement}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("statement", [
+    "import watchlists",
+    "import valuation",
+    "import watchlists, valuation",
+    # the whole public API resolved: still no heavy import until a function needs it
+    "import watchlists; [getattr(watchlists, n) for n in watchlists.__all__]",
+])
+def test_imports_stay_light(statement):
+    loaded = _modules_after(statement)
+    assert not [m for m in HEAVY if m in loaded]
+
+
+def test_public_api_is_pinned_and_resolves():
+    assert len(set(watchlists.__all__)) == len(watchlists.__all__)
+    assert set(watchlists.__all__) == {
+        "AnalystData", "AnalystTarget", "Assumptions", "Company", "DataFileError",
+        "DataQualityError", "DefinitionError", "Fact", "FetchResult", "Listing", "Member",
+        "OfflineError", "PriceProvider", "ProviderError", "ReferenceQuote", "RefreshResult",
+        "StaleDataWarning", "Snapshot", "Store", "StoreError", "Watchlist", "WatchlistError",
+        "WatchlistWarning", "YahooProvider", "__version__", "bundled_watchlists", "companies",
+        "company", "convert", "default_home", "facts", "fx_rate", "latest_prices", "listing",
+        "load_facts", "load_reference_quotes", "load_targets", "load_watchlist", "open_store",
+        "parse_watchlist", "price_history", "reference_quotes", "refresh", "snapshot",
+        "targets", "write_report",
+    }
+    for name in watchlists.__all__:
+        assert getattr(watchlists, name) is not None
+    with pytest.raises(AttributeError, match="no_such_name"):
+        watchlists.no_such_name
+
+
+def test_version_comes_from_setup_cfg():
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    assert watchlists.__version__ == cfg["metadata"]["version"]
+
+
+def test_console_script_and_module_entry_point():
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    assert "watchlists = watchlists.cli:main" in cfg["options.entry_points"]["console_scripts"]
+    out = subprocess.run([sys.executable, "-m", "watchlists", "--help"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and "report" in out.stdout and "refresh" in out.stdout
+
+
+def test_package_data_is_declared():
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    declared = cfg["options.package_data"]["watchlists"]
+    for pattern in ("data/*.toml", "data/*.csv", "data/watchlists/*.toml", "py.typed"):
+        assert pattern in declared
+    import tomllib
+
+    assert set(tomllib.loads((ROOT / "pyproject.toml").read_text())) == {"build-system"}
