@@ -36,6 +36,7 @@ _TABLE_COLUMNS = ["symbol", "status", "rows_added", "rows_updated", "last_date",
                   "requested_start"]
 _RECENT_DAYS = 7  # a refresh is only attempted when asof is within this many days of now
 _MAX_BATCH = 50
+_RECENT_WINDOW_DAYS = 45  # latest_prices reads this far back before scanning all history
 
 
 @dataclass(frozen=True)
@@ -253,10 +254,17 @@ def latest_prices(
         judge_at[sym] = eod if now is None else min(eod, pd.Timestamp(_utc_now(now)))
 
     def from_store() -> dict[str, tuple[pd.Timestamp, float]]:
-        frame = store.read_prices(syms, end=asof_ts)
-        frame = frame.dropna(subset=["close"])
-        last = frame.groupby("symbol").tail(1)
-        return {r.symbol: (r.date, float(r.close)) for r in last.itertuples()}
+        # The last close on or before asof: look at recent weeks first (the daily
+        # path), and scan the whole history only for symbols with nothing recent.
+        found: dict[str, tuple[pd.Timestamp, float]] = {}
+        for start in (asof_ts - pd.Timedelta(days=_RECENT_WINDOW_DAYS), None):
+            todo = [s for s in syms if s not in found]
+            if not todo:
+                break
+            frame = store.read_prices(todo, start=start, end=asof_ts)
+            last = frame.dropna(subset=["close"]).groupby("symbol").tail(1)
+            found.update({r.symbol: (r.date, float(r.close)) for r in last.itertuples()})
+        return found
 
     stored = from_store()
     fresh = {s for s, (d, _) in stored.items() if not calendars.is_stale(s, d, judge_at[s])}

@@ -244,10 +244,49 @@ def _fx_factor(store: Any, from_ccy: str, to_ccy: str, on: dt.date) -> float | N
 # --------------------------------------------------------------------------- targets
 
 
+def _yahoo_targets(member: Member, actions: pd.DataFrame, listing_ccy: str | None,
+                   bundled: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """Price targets from Yahoo's rating actions (stored by ``refresh``) as target rows.
+
+    Only actions that carry a current price target are used; one that repeats a
+    bundled target (same broker and value within three days) is dropped so each
+    target appears once, keeping the bundled row and its source.
+    """
+    if actions is None or actions.empty:
+        return pd.DataFrame()
+    a = actions[(actions["symbol"] == member.symbol) & actions["current_target"].notna()]
+    if a.empty:
+        return pd.DataFrame()
+    rows = []
+    for r in a.itertuples():
+        ccy = r.currency if isinstance(r.currency, str) and r.currency else listing_ccy
+        if listing_ccy and ccy != listing_ccy:
+            warnings.append(f"{member.symbol}: Yahoo target from {r.firm} is in {ccy}, the "
+                            f"listing trades in {listing_ccy}; not used")
+            continue
+        same = bundled[(bundled["broker"].str.lower() == str(r.firm).lower())
+                       & (bundled["target"] == r.current_target)]
+        if len(same) and ((same["published"] - r.date).abs() <= pd.Timedelta(days=3)).any():
+            continue
+        rows.append({
+            "company": member.company, "symbol": member.symbol, "broker": r.firm,
+            "rating": r.to_grade or None, "kind": "price", "target": float(r.current_target),
+            "min_upside": np.nan, "reference": None, "currency": ccy,
+            "published": pd.Timestamp(r.date).normalize(), "date_unknown": False,
+            "previous_target": r.prior_target, "source": "yahoo",
+            "source_url": f"https://finance.yahoo.com/quote/{member.symbol}/analysis",
+            "confidence": "partial",
+        })
+    return pd.DataFrame(rows)
+
+
 def _member_targets(
-    member: Member, asof: pd.Timestamp, price: float, high: float
+    member: Member, asof: pd.Timestamp, price: float, high: float,
+    actions: pd.DataFrame | None = None, listing_ccy: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Named-broker targets for the member's symbol known at ``asof``.
+    """Named-broker targets for the member's symbol known at ``asof``: the bundled
+    sourced targets plus Yahoo's dated rating actions with a price target (stored by
+    ``refresh``); ``source`` says which.
 
     Targets with an unknown date are listed (flagged ``date_unknown``): they cannot
     be shown to predate ``asof``, which the report says.
@@ -257,6 +296,13 @@ def _member_targets(
     warnings: list[str] = []
     t = profiles.targets(member.company)
     t = t[t["symbol"] == member.symbol].copy()
+    t["source"] = "bundled"
+    yahoo = _yahoo_targets(member, actions, listing_ccy, t, warnings)
+    if len(yahoo):
+        t = pd.concat([t.astype(object), yahoo.astype(object)], ignore_index=True)
+        for col in ("target", "min_upside", "previous_target"):
+            t[col] = pd.to_numeric(t[col], errors="coerce").astype(float)
+        t["published"] = pd.to_datetime(t["published"]).astype("datetime64[ns]")
     if t.empty:
         return pd.DataFrame(columns=list(TARGET_COLUMNS)), warnings
     known = t["published"].isna() | (t["published"] <= asof)
@@ -265,7 +311,6 @@ def _member_targets(
     t["implied_min_target"] = np.nan
     t["upside"] = np.nan
     t["in_consensus"] = False
-    t["source"] = "bundled"
     for idx, row in t.iterrows():
         if row["kind"] == "min_upside":
             ref = high if row["reference"] == "high" else price
@@ -652,10 +697,11 @@ def snapshot(
             if symbols else pd.DataFrame()
         try:
             yahoo_consensus = store.read_consensus(list(wl.symbols), asof=asof_ts)
+            actions = store.read_actions(list(wl.symbols), asof=asof_ts)
         except Exception:  # noqa: BLE001 - an old or partial store must not sink the report
-            yahoo_consensus = pd.DataFrame()
+            yahoo_consensus, actions = pd.DataFrame(), pd.DataFrame()
         return _assemble(wl, day, now_utc, store, prices, closes, highs, yahoo_consensus,
-                         went_offline)
+                         actions, went_offline)
     finally:
         if own_store:
             store.close()
@@ -663,7 +709,8 @@ def snapshot(
 
 def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
               prices: pd.DataFrame, closes: pd.DataFrame, highs: pd.DataFrame,
-              yahoo_consensus: pd.DataFrame, offline: bool) -> Snapshot:
+              yahoo_consensus: pd.DataFrame, actions: pd.DataFrame,
+              offline: bool) -> Snapshot:
     from valuation import annualized_volatility, beta, simple_returns
 
     asof_ts = pd.Timestamp(day)
@@ -727,7 +774,8 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             row["high_52w_date"] = None if high_date is None else high_date.date()
             if math.isfinite(high) and math.isfinite(price):
                 row["drawdown_from_high"] = price / high - 1.0
-            tgt, tw = _member_targets(member, asof_ts, price, high)
+            tgt, tw = _member_targets(member, asof_ts, price, high, actions,
+                                      row["currency"])
             member_warnings.extend(tw)
             all_targets.append(tgt)
             cons, cw = _consensus_row(member, tgt, yahoo_consensus, asof_ts, price, high,
