@@ -84,8 +84,9 @@ def _normalize_history(raw: pd.DataFrame, symbol: str) -> tuple[pd.DataFrame, li
     Returns ``(frame, notes)``: ``frame`` has :data:`PRICE_COLUMNS`, one row per
     exchange-local session date, sorted; ``notes`` lists what was repaired. Rules: the
     index is converted to the local session date (tz dropped after conversion, so a
-    Shanghai bar stays on its Shanghai date); absent price columns become NaN; rows whose
-    prices are all NaN are dropped; duplicate dates keep the last row; ``Adj Close``
+    Shanghai bar stays on its Shanghai date); absent price columns become NaN; zero,
+    negative or infinite prices (and negative volumes) become NaN; rows whose prices are
+    all NaN are dropped; duplicate dates keep the last row; ``Adj Close``
     absent → ``adj_close = close`` (noted). The input is not modified.
     """
     notes: list[str] = []
@@ -113,6 +114,19 @@ def _normalize_history(raw: pd.DataFrame, symbol: str) -> tuple[pd.DataFrame, li
         notes.append(f"{symbol}: no Adj Close in Yahoo's data; adj_close = close")
 
     price_cols = ["open", "high", "low", "close", "adj_close"]
+    prices = out[price_cols]
+    impossible = ~np.isfinite(prices) | (prices <= 0)
+    impossible &= prices.notna()
+    if impossible.to_numpy().any():
+        notes.append(f"{symbol}: {int(impossible.to_numpy().sum())} non-positive or infinite "
+                     "price(s) set to NaN")
+        out[price_cols] = prices.mask(impossible)
+    volume = out["volume"]
+    bad_volume = volume.notna() & (~np.isfinite(volume) | (volume < 0))
+    if bad_volume.any():
+        notes.append(f"{symbol}: {int(bad_volume.sum())} negative or infinite volume(s) "
+                     "set to NaN")
+        out["volume"] = volume.mask(bad_volume)
     all_nan = out[price_cols].isna().all(axis=1)
     if all_nan.any():
         notes.append(f"{symbol}: dropped {int(all_nan.sum())} all-NaN row(s)")
