@@ -104,6 +104,14 @@ def _fmt_table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _human(value: float) -> str:
+    """1.174e9 → '1.174 bn', 4.2169e8 → '421.69 m', 0.2 → '0.2' (for terminal tables)."""
+    for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            return f"{value / size:,.5g} {suffix}"
+    return f"{value:,.6g}"
+
+
 def _resolve_refresh_targets(targets: Sequence[str]) -> list[str]:
     """Watchlist names/paths, company keys or symbols → Yahoo symbols (exit 2 if unknown)."""
     from . import profiles
@@ -193,7 +201,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     print(f"\nFacts ({len(facts)}):", file=out)
     rows = []
     for f in facts.itertuples():
-        rows.append([f.metric, f.period, f"{f.value:,.6g}", f.unit, f.confidence,
+        rows.append([f.metric, f.period, _human(f.value), f.unit, f.confidence,
                      f.asof.date().isoformat(), f.source_url.split(" ; ")[0]])
     print(_fmt_table(rows, ["metric", "period", "value", "unit", "confidence", "asof",
                             "source"]), file=out)
