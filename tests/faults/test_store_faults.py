@@ -107,6 +107,50 @@ def test_disk_full_rolls_back(tmp_path):
         assert not real.in_transaction
         got = s.read_prices()
         assert set(got["symbol"]) == {"A"} and len(got) == 5
+        assert s.check_blocks() == []
+
+
+class _FullDiskOnBlocks:
+    """Connection proxy: writes to ``prices`` succeed, the block recomputation then fails
+    like a full disk — inside the same transaction."""
+
+    def __init__(self, conn):
+        self._conn = conn
+
+    def executemany(self, sql, *a, **k):
+        if "price_blocks" in sql:
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._conn.executemany(sql, *a, **k)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def test_disk_full_during_block_recomputation_rolls_back_prices_and_blocks(tmp_path):
+    with open_store(tmp_path / "h") as s:
+        s.upsert_prices(rows("A", 300, start="2024-06-03"), source="t")  # spans 2 years
+        prices_before = s.read_prices()
+        blocks_before = s.conn.execute(
+            "SELECT symbol, year, dates, data, n FROM price_blocks ORDER BY symbol, year"
+        ).fetchall()
+        revision = rows("A", 300, start="2024-06-03").assign(close=lambda f: f["close"] + 0.5)
+        real = s._conn
+        s._conn = _FullDiskOnBlocks(real)
+        try:
+            for frame in (revision, rows("B", 5), pd.concat([revision, rows("B", 5)])):
+                with pytest.raises(StoreError, match=r"rolled back.*disk is full"):
+                    s.merge_prices(frame, source="t")
+                assert not real.in_transaction
+        finally:
+            s._conn = real
+        pd.testing.assert_frame_equal(s.read_prices(), prices_before)
+        assert s.conn.execute(
+            "SELECT symbol, year, dates, data, n FROM price_blocks ORDER BY symbol, year"
+        ).fetchall() == blocks_before
+        assert s.check_blocks() == []
+        assert s.price_table(["A", "B"])["A"].tolist() == list(range(300))
+        assert s.merge_prices(revision, source="t") == (0, 300)  # works again afterwards
+        assert s.check_blocks() == []
 
 
 def _writer(home: str, symbol: str) -> None:
@@ -127,6 +171,7 @@ def test_two_processes_writing(tmp_path):
         assert p.exitcode == 0
     with open_store(home) as s:
         assert s.read_prices().groupby("symbol").size().to_dict() == {"A": 1000, "B": 1000}
+        assert s.check_blocks() == []
 
 
 def _slow_refresher(home: str, log: str) -> None:
@@ -163,3 +208,4 @@ def test_killed_mid_refresh_keeps_committed_rows(tmp_path):
         # at most one symbol committed after the last log line; every one is complete
         assert len(sizes) - len(logged) in (0, 1)
         assert sizes.nunique() == 1
+        assert s.check_blocks() == []  # prices and blocks committed together

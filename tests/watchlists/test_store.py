@@ -44,8 +44,8 @@ def test_schema_wal_and_tables(store):
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"prices", "analyst_consensus", "analyst_actions", "fx_rates", "fetch_log",
-            "report_runs", "meta"} <= tables
-    assert store.schema_version == SCHEMA_VERSION
+            "report_runs", "meta", "price_blocks"} <= tables
+    assert store.schema_version == SCHEMA_VERSION == 2
 
 
 def test_upsert_is_idempotent_and_counts(store):
@@ -60,6 +60,8 @@ def test_upsert_is_idempotent_and_counts(store):
     got = store.read_prices("BABA")
     assert len(got) == 3 and got.loc[1, "close"] == 55.0
     assert got["date"].dtype == "datetime64[ns]"
+    assert store.check_blocks() == []
+    assert store.price_table(["BABA"])["BABA"].tolist() == [100.0, 55.0, 100.0]
 
 
 def test_read_prices_end_inclusive_and_strange_symbols(store):
