@@ -34,7 +34,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("RefreshResult", "latest_prices", "price_history", "refresh"), "market"),
     **dict.fromkeys(
         ("companies", "company", "facts", "listing", "load_facts", "load_reference_quotes",
-         "load_targets", "reference_quotes", "targets"), "profiles"),
+         "load_targets", "reference_quotes", "targets", "user_data_dir"), "profiles"),
     **dict.fromkeys(("AnalystData", "FetchResult", "PriceProvider"), "providers"),
     **dict.fromkeys(("AnalystTarget", "Company", "Fact", "Listing", "ReferenceQuote"),
                     "records"),
@@ -97,6 +97,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the real names
         load_targets,
         reference_quotes,
         targets,
+        user_data_dir,
     )
     from .providers import AnalystData, FetchResult, PriceProvider
     from .records import AnalystTarget, Company, Fact, Listing, ReferenceQuote
@@ -151,5 +152,6 @@ __all__ = [
     "refresh",
     "snapshot",
     "targets",
+    "user_data_dir",
     "write_report",
 ]

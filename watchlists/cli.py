@@ -11,12 +11,13 @@ adds the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from .errors import DefinitionError, StoreError, WatchlistError
@@ -35,7 +36,8 @@ class _BadInput(Exception):
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", metavar="DIR",
-                        help="store directory (default: $WATCHLISTS_HOME or the user data dir)")
+                        help="home directory holding the store and your data/ folder "
+                             "(default: $WATCHLISTS_HOME or the platform's user data dir)")
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
 
     parser = argparse.ArgumentParser(
@@ -329,7 +331,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         "report": lambda: _cmd_report(args, out, err),
     }
     try:
-        return commands[args.command]()
+        with _home(args.home):
+            return commands[args.command]()
     except (_BadInput, DefinitionError, ValueError, TypeError, KeyError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         _error(err, f"error: {message}", args.debug)
@@ -344,6 +347,24 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         _error(err, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
                args.debug)
         return EXIT_PARTIAL
+
+
+@contextlib.contextmanager
+def _home(home: str | None) -> Iterator[None]:
+    """``--home`` moves everything the home holds — the store and the user data folder —
+    for this command only (the variable is restored afterwards)."""
+    if home is None:
+        yield
+        return
+    before = os.environ.get("WATCHLISTS_HOME")
+    os.environ["WATCHLISTS_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("WATCHLISTS_HOME", None)
+        else:
+            os.environ["WATCHLISTS_HOME"] = before
 
 
 def _error(err: TextIO, line: str, debug: bool) -> None:

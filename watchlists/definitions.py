@@ -49,7 +49,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-from watchlists.errors import DefinitionError
+from watchlists.errors import DataFileError, DefinitionError
 
 __all__ = [
     "ASSUMPTION_KEYS",
@@ -690,11 +690,15 @@ class _Parser:
         if symbol_key is not None:
             try:
                 slug, symbol = _resolve_member(symbol_key.strip(), kind="symbol")
+            except DataFileError:
+                raise  # a broken data file is its own error, not an unknown symbol
             except (KeyError, ValueError) as exc:
                 raise fail(_lookup_message("symbol", symbol_key, exc), "symbol") from exc
         if company_key is not None:
             try:
                 company_slug, primary = _resolve_member(company_key.strip(), kind="company")
+            except DataFileError:
+                raise  # a broken data file is its own error, not an unknown company
             except (KeyError, ValueError) as exc:
                 raise fail(_lookup_message("company", company_key, exc), "company") from exc
             if slug is not None and company_slug != slug:

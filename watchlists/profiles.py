@@ -4,6 +4,17 @@ The bundled data lives in ``watchlists/data`` (``companies.toml``, ``targets.csv
 ``facts.csv``, ``reference_quotes.csv``) and is loaded once, validated, and kept as
 immutable tuples. Every DataFrame returned here is a fresh copy.
 
+User data (see ``docs/user-data.md``): the same four files, in the same formats, in
+:func:`user_data_dir` (``$WATCHLISTS_DATA``, else ``<default_home()>/data``) are
+validated like the bundled ones and merged with them. User companies are *added*: a
+slug, symbol, name or alias that collides with a bundled company is a
+:class:`DataFileError`, as is a user record duplicating a bundled one. The user files
+are read and validated together on the first lookup (never at import), and again
+whenever the directory or any file's mtime or size changes (each lookup stats at most
+four files); a bad user file makes every lookup raise, naming the file, row and field.
+The bundled data is cached for the life of the process. DataFrames gain a last
+column ``origin`` (``'bundled'`` or ``'user'``) on every row.
+
 Conventions:
 
 * ``company`` arguments accept any key :func:`company` accepts (slug, name, legal
@@ -23,6 +34,7 @@ import csv
 import difflib
 import functools
 import io
+import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -62,6 +74,7 @@ __all__ = [
     "target_records",
     "targets",
     "ttm_revenue",
+    "user_data_dir",
 ]
 
 COMPANY_COLUMNS = (
@@ -295,13 +308,15 @@ def _company_from_toml(raw: Mapping[str, Any]) -> Company:
     )
 
 
-def _parse_companies(text: str, fname: str) -> tuple[Company, ...]:
+def _parse_companies(text: str, fname: str, *, allow_empty: bool = False) -> tuple[Company, ...]:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DataFileError(f"{fname}: invalid TOML: {exc}") from exc
+    if allow_empty and "company" not in doc:
+        return ()  # e.g. a user file whose companies are all commented out
     raws = doc.get("company")
-    if not isinstance(raws, list) or not raws:
+    if not isinstance(raws, list) or not raws or not all(isinstance(r, dict) for r in raws):
         raise DataFileError(f"{fname}: expected one or more [[company]] tables")
     out: list[Company] = []
     slugs: dict[str, int] = {}
@@ -353,9 +368,10 @@ class _Universe:
     by_slug: Mapping[str, Company]
     by_key: Mapping[str, str]  # casefolded key -> slug
     by_symbol: Mapping[str, tuple[Company, Listing]]
+    n_bundled: int  # companies[:n_bundled] are bundled, the rest come from user data
 
     @classmethod
-    def build(cls, comps: tuple[Company, ...]) -> _Universe:
+    def build(cls, comps: tuple[Company, ...], n_bundled: int | None = None) -> _Universe:
         by_key = {k.casefold(): c.slug for c in comps for k in _keys_of(c)}
         by_symbol = {x.symbol: (c, x) for c in comps for x in c.listings}
         return cls(
@@ -363,6 +379,7 @@ class _Universe:
             MappingProxyType({c.slug: c for c in comps}),
             MappingProxyType(by_key),
             MappingProxyType(by_symbol),
+            len(comps) if n_bundled is None else n_bundled,
         )
 
 
@@ -391,8 +408,50 @@ def _check_company_symbol(u: _Universe, company_slug: str, symbol: str) -> Listi
     )
 
 
-def _validate_targets(u: _Universe, fname: str, rows: list[tuple[int, str, AnalystTarget]]):
-    seen: dict[tuple[Any, ...], int] = {}
+_Seen = dict[tuple[Any, ...], int]  # duplicate key -> row number
+
+
+@dataclass(frozen=True)
+class _Prior:
+    """The bundled records' duplicate keys, to reject user rows that repeat them."""
+
+    fname: str
+    rows: Mapping[tuple[Any, ...], int]
+
+
+def _check_duplicate(
+    key: tuple[Any, ...], n: int, seen: _Seen, prior: _Prior | None, same: str = ""
+) -> None:
+    """Raise if ``key`` repeats an earlier row of this file or a bundled record."""
+    if key in seen:
+        raise ValueError(f"duplicates row {seen[key]}{same}")
+    if prior is not None and key in prior.rows:
+        raise ValueError(
+            f"duplicates row {prior.rows[key]} of the bundled {prior.fname}{same}; "
+            "user data can add records but not repeat or replace bundled ones"
+        )
+    seen[key] = n
+
+
+def _target_key(t: AnalystTarget) -> tuple[Any, ...]:
+    return (t.company, t.symbol, t.broker, t.kind, t.target, t.min_upside, t.published)
+
+
+def _fact_dup_key(f: Fact) -> tuple[Any, ...]:
+    return (f.company, f.metric, f.period, f.asof)
+
+
+def _quote_key(q: ReferenceQuote) -> tuple[Any, ...]:
+    return (q.symbol, q.kind, q.date)
+
+
+def _validate_targets(
+    u: _Universe,
+    fname: str,
+    rows: list[tuple[int, str, AnalystTarget]],
+    prior: _Prior | None = None,
+) -> tuple[tuple[AnalystTarget, ...], _Seen]:
+    seen: _Seen = {}
     for n, rid, t in rows:
         try:
             lst = _check_company_symbol(u, t.company, t.symbol)
@@ -401,17 +460,16 @@ def _validate_targets(u: _Universe, fname: str, rows: list[tuple[int, str, Analy
                     f"currency {t.currency!r} does not match listing {lst.symbol} "
                     f"trading currency {lst.currency!r}"
                 )
-            key = (t.company, t.symbol, t.broker, t.kind, t.target, t.min_upside, t.published)
-            if key in seen:
-                raise ValueError(f"duplicates row {seen[key]}")
-            seen[key] = n
+            _check_duplicate(_target_key(t), n, seen, prior)
         except ValueError as exc:
             raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
-    return tuple(t for _, _, t in rows)
+    return tuple(t for _, _, t in rows), seen
 
 
-def _validate_facts(u: _Universe, fname: str, rows: list[tuple[int, str, Fact]]):
-    seen: dict[tuple[Any, ...], int] = {}
+def _validate_facts(
+    u: _Universe, fname: str, rows: list[tuple[int, str, Fact]], prior: _Prior | None = None
+) -> tuple[tuple[Fact, ...], _Seen]:
+    seen: _Seen = {}
     for n, rid, f in rows:
         try:
             if f.company not in u.by_slug:
@@ -420,17 +478,21 @@ def _validate_facts(u: _Universe, fname: str, rows: list[tuple[int, str, Fact]])
                     f"company {f.company!r} is not a known company slug"
                     + (f"; did you mean: {hint}?" if hint else "")
                 )
-            key = (f.company, f.metric, f.period, f.asof)
-            if key in seen:
-                raise ValueError(f"duplicates row {seen[key]} (same metric, period and asof)")
-            seen[key] = n
+            _check_duplicate(
+                _fact_dup_key(f), n, seen, prior, " (same metric, period and asof)"
+            )
         except ValueError as exc:
             raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
-    return tuple(f for _, _, f in rows)
+    return tuple(f for _, _, f in rows), seen
 
 
-def _validate_quotes(u: _Universe, fname: str, rows: list[tuple[int, str, ReferenceQuote]]):
-    seen: dict[tuple[Any, ...], int] = {}
+def _validate_quotes(
+    u: _Universe,
+    fname: str,
+    rows: list[tuple[int, str, ReferenceQuote]],
+    prior: _Prior | None = None,
+) -> tuple[tuple[ReferenceQuote, ...], _Seen]:
+    seen: _Seen = {}
     for n, rid, q in rows:
         try:
             hit = u.by_symbol.get(q.symbol)
@@ -446,13 +508,10 @@ def _validate_quotes(u: _Universe, fname: str, rows: list[tuple[int, str, Refere
                     f"currency {q.currency!r} does not match listing {lst.symbol} "
                     f"trading currency {lst.currency!r}"
                 )
-            key = (q.symbol, q.kind, q.date)
-            if key in seen:
-                raise ValueError(f"duplicates row {seen[key]} (same symbol, kind and date)")
-            seen[key] = n
+            _check_duplicate(_quote_key(q), n, seen, prior, " (same symbol, kind and date)")
         except ValueError as exc:
             raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
-    return tuple(q for _, _, q in rows)
+    return tuple(q for _, _, q in rows), seen
 
 
 _TARGET_ID = ("company", "broker")
@@ -461,11 +520,32 @@ _QUOTE_ID = ("symbol", "kind", "date")
 
 
 @dataclass(frozen=True)
+class _Kind:
+    """How one CSV kind is read and validated (same rules for bundled and user files)."""
+
+    fname: str
+    columns: tuple[str, ...]
+    parse: Callable[[Mapping[str, str]], Any]
+    id_keys: tuple[str, ...]
+    validate: Callable[..., tuple[tuple[Any, ...], _Seen]]
+
+
+_KINDS: Mapping[str, _Kind] = MappingProxyType(
+    {
+        "targets": _Kind("targets.csv", TARGET_COLUMNS, _parse_target, _TARGET_ID,
+                         _validate_targets),
+        "facts": _Kind("facts.csv", FACT_COLUMNS, _parse_fact, _FACT_ID, _validate_facts),
+        "quotes": _Kind("reference_quotes.csv", QUOTE_COLUMNS, _parse_quote, _QUOTE_ID,
+                        _validate_quotes),
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class _Bundle:
     universe: _Universe
-    targets: tuple[AnalystTarget, ...]
-    facts: tuple[Fact, ...]
-    quotes: tuple[ReferenceQuote, ...]
+    records: Mapping[str, tuple[Any, ...]]  # kind -> bundled records
+    priors: Mapping[str, _Prior]  # kind -> bundled duplicate keys
 
 
 def _data_text(name: str) -> str:
@@ -474,77 +554,168 @@ def _data_text(name: str) -> str:
 
 @functools.cache
 def _bundle() -> _Bundle:
+    """The bundled package data, validated once per process."""
     u = _Universe.build(_parse_companies(_data_text("companies.toml"), "companies.toml"))
-    targets = _validate_targets(
-        u,
-        "targets.csv",
-        _read_csv(
-            _data_text("targets.csv"), "targets.csv", TARGET_COLUMNS, _parse_target, _TARGET_ID
-        ),
-    )
-    facts = _validate_facts(
-        u,
-        "facts.csv",
-        _read_csv(_data_text("facts.csv"), "facts.csv", FACT_COLUMNS, _parse_fact, _FACT_ID),
-    )
-    quotes = _validate_quotes(
-        u,
-        "reference_quotes.csv",
-        _read_csv(
-            _data_text("reference_quotes.csv"),
-            "reference_quotes.csv",
-            QUOTE_COLUMNS,
-            _parse_quote,
-            _QUOTE_ID,
-        ),
-    )
-    return _Bundle(u, targets, facts, quotes)
+    records, priors = {}, {}
+    for kind, k in _KINDS.items():
+        rows = _read_csv(_data_text(k.fname), k.fname, k.columns, k.parse, k.id_keys)
+        records[kind], seen = k.validate(u, k.fname, rows)
+        priors[kind] = _Prior(f"watchlists/data/{k.fname}", MappingProxyType(seen))
+    return _Bundle(u, MappingProxyType(records), MappingProxyType(priors))
 
 
 def _read_user(path: _PathLike) -> tuple[str, str]:
     p = Path(path)
     try:
         return p.read_text(encoding="utf-8-sig"), str(p)
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{p}: cannot read: {exc}") from exc
+
+
+# ------------------------------------------------------------------ user data directory
+def user_data_dir() -> Path:
+    """The user data directory merged with the bundled data (absolute; may not exist).
+
+    ``$WATCHLISTS_DATA`` if set, else ``<watchlists.default_home()>/data`` (that is
+    ``$WATCHLISTS_HOME/data`` or the platform's user data dir). It may hold any of
+    ``companies.toml``, ``targets.csv``, ``facts.csv`` and ``reference_quotes.csv`` in
+    the bundled formats; see ``docs/user-data.md``.
+    """
+    env = os.environ.get("WATCHLISTS_DATA")
+    if env:
+        return Path(os.path.abspath(Path(env).expanduser()))
+    from watchlists.store import default_home
+
+    return Path(os.path.abspath(default_home() / "data"))
+
+
+_Stat = tuple[int, int] | None  # (mtime_ns, size), or None when the file is absent
+
+
+def _stat(path: str) -> _Stat:
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return (-1, -1)  # there but not stat-able: reading it reports the error
+    return (st.st_mtime_ns, st.st_size)
+
+
+_USER_FILES = ("companies.toml", *(k.fname for k in _KINDS.values()))
+
+
+def _state() -> tuple[str, tuple[_Stat, ...]]:
+    """The current user data dir and the stat of each user file in it (the cache key)."""
+    d = str(user_data_dir())
+    return d, tuple(_stat(os.path.join(d, n)) for n in _USER_FILES)
+
+
+def _merged() -> _Bundle:
+    """Bundled data plus the current user data dir's, validated together on first use."""
+    d, stats = _state()
+    if all(st is None for st in stats):
+        return _bundle()
+    return _user_merged(d, stats)
+
+
+@functools.lru_cache(maxsize=8)
+def _user_merged(d: str, stats: tuple[_Stat, ...]) -> _Bundle:
+    """The merged data of user data dir ``d``; ``stats`` only keys the cache."""
+    b = _bundle()
+    u = b.universe if stats[0] is None else _user_universe(b.universe, Path(d, _USER_FILES[0]))
+    records = dict(b.records)
+    for (kind, k), st in zip(_KINDS.items(), stats[1:], strict=True):
+        if st is not None:
+            text, fname = _read_user(Path(d, k.fname))
+            rows = _read_csv(text, fname, k.columns, k.parse, k.id_keys)
+            records[kind] = b.records[kind] + k.validate(u, fname, rows, b.priors[kind])[0]
+    return _Bundle(u, MappingProxyType(records), b.priors)
+
+
+def _user_universe(b: _Universe, path: Path) -> _Universe:
+    """Bundled + user companies; any collision with a bundled company is an error."""
+    text, fname = _read_user(path)
+    user = _parse_companies(text, fname, allow_empty=True)
+    rule = "user data can add companies but not replace bundled ones"
+    for i, comp in enumerate(user, start=1):
+        where = f"{fname} company {i} ({comp.slug})"
+        if comp.slug in b.by_slug:
+            raise DataFileError(
+                f"{where}: slug {comp.slug!r} is a bundled company; {rule} (choose another slug)"
+            )
+        for sym in comp.symbols:
+            if sym in b.by_symbol:
+                raise DataFileError(
+                    f"{where}: listing symbol {sym!r} is already a listing of bundled "
+                    f"company {b.by_symbol[sym][0].slug!r}; {rule}"
+                )
+        for key in sorted(_keys_of(comp)):
+            other = b.by_key.get(key.casefold())
+            if other is not None:
+                raise DataFileError(
+                    f"{where}: name or alias {key!r} also names bundled company {other!r}; {rule}"
+                )
+    return _Universe.build(b.companies + user, n_bundled=len(b.companies))
+
+
+def _universe() -> _Universe:
+    return _merged().universe
+
+
+def _pick(kind: str, keep: Callable[[Any], bool]) -> tuple[list[Any], list[str] | None]:
+    """Records of ``kind`` passing ``keep``, and their origins (``None``: no user records)."""
+    recs, n = _merged().records[kind], len(_bundle().records[kind])
+    picked = [(r, "user" if i >= n else "bundled") for i, r in enumerate(recs) if keep(r)]
+    origins = [o for _, o in picked] if n < len(recs) else None
+    return [r for r, _ in picked], origins
+
+
+def _with_origin(df: pd.DataFrame, origins: list[str] | None) -> pd.DataFrame:
+    """Append the ``origin`` column: ``'bundled'`` or ``'user'`` for each row."""
+    values = origins if origins is not None else ["bundled"] * len(df)
+    df["origin"] = pd.Series(values, index=df.index, dtype=object)
+    return df
 
 
 # ------------------------------------------------------------------ user files
 def load_targets(path: _PathLike) -> tuple[AnalystTarget, ...]:
     """Load a user CSV of analyst targets (same columns as the bundled ``targets.csv``).
 
-    Validated like the bundled data and against the bundled companies; a bad
-    record raises :class:`DataFileError` naming ``path``, the row and the field.
+    Validated like the bundled data and against the bundled and user companies
+    (:func:`user_data_dir`); a bad record raises :class:`DataFileError` naming
+    ``path``, the row and the field.
     """
     text, fname = _read_user(path)
     rows = _read_csv(text, fname, TARGET_COLUMNS, _parse_target, _TARGET_ID)
-    return _validate_targets(_bundle().universe, fname, rows)
+    return _validate_targets(_universe(), fname, rows)[0]
 
 
 def load_facts(path: _PathLike) -> tuple[Fact, ...]:
     """Load a user CSV of facts (same columns as the bundled ``facts.csv``)."""
     text, fname = _read_user(path)
     rows = _read_csv(text, fname, FACT_COLUMNS, _parse_fact, _FACT_ID)
-    return _validate_facts(_bundle().universe, fname, rows)
+    return _validate_facts(_universe(), fname, rows)[0]
 
 
 def load_reference_quotes(path: _PathLike) -> tuple[ReferenceQuote, ...]:
     """Load a user CSV of reference quotes (same columns as ``reference_quotes.csv``)."""
     text, fname = _read_user(path)
     rows = _read_csv(text, fname, QUOTE_COLUMNS, _parse_quote, _QUOTE_ID)
-    return _validate_quotes(_bundle().universe, fname, rows)
+    return _validate_quotes(_universe(), fname, rows)[0]
 
 
 # ------------------------------------------------------------------ lookups
 def company(key: str) -> Company:
     """The company named by ``key``: slug, name, legal or local name, alias or symbol.
 
-    Case-insensitive. An unknown key raises ``KeyError`` with the closest matches,
-    e.g. ``unknown company 'cambricn'; did you mean: cambricon?``.
+    Bundled and user companies alike. Case-insensitive. An unknown key raises
+    ``KeyError`` with the closest matches, e.g.
+    ``unknown company 'cambricn'; did you mean: cambricon?``.
     """
     if not isinstance(key, str):
         raise TypeError(f"key must be a str, got {type(key).__name__}")
-    u = _bundle().universe
+    u = _universe()
     slug = u.by_key.get(key.strip().casefold())
     if slug is None:
         hint = _suggest(key.strip(), _all_keys(u), u.by_key)
@@ -560,8 +731,8 @@ def _all_keys(u: _Universe) -> list[str]:
 
 
 def company_records() -> tuple[Company, ...]:
-    """Every bundled company, in file order."""
-    return _bundle().universe.companies
+    """Every company, bundled ones in file order, then the user's."""
+    return _universe().companies
 
 
 def listing(symbol: str) -> tuple[Company, Listing]:
@@ -571,7 +742,7 @@ def listing(symbol: str) -> tuple[Company, Listing]:
     """
     if not isinstance(symbol, str):
         raise TypeError(f"symbol must be a str, got {type(symbol).__name__}")
-    u = _bundle().universe
+    u = _universe()
     hit = u.by_symbol.get(symbol.strip().upper())
     if hit is None:
         hint = _suggest(symbol.strip(), u.by_symbol)
@@ -579,33 +750,37 @@ def listing(symbol: str) -> tuple[Company, Listing]:
     return hit
 
 
+def _target_pick(company: str | None) -> tuple[list[AnalystTarget], list[str] | None]:
+    slug = None if company is None else _company(company).slug
+    return _pick("targets", lambda t: slug is None or t.company == slug)
+
+
+def _fact_pick(company: str | None, metric: str | None) -> tuple[list[Fact], list[str] | None]:
+    slug = None if company is None else _company(company).slug
+    return _pick(
+        "facts",
+        lambda f: (slug is None or f.company == slug) and (metric is None or f.metric == metric),
+    )
+
+
+def _quote_pick(symbol: str | None) -> tuple[list[ReferenceQuote], list[str] | None]:
+    sym = None if symbol is None else listing(symbol)[1].symbol
+    return _pick("quotes", lambda q: sym is None or q.symbol == sym)
+
+
 def target_records(company: str | None = None) -> tuple[AnalystTarget, ...]:
-    """Bundled analyst targets, optionally of one company (any :func:`company` key)."""
-    recs = _bundle().targets
-    if company is None:
-        return recs
-    slug = _company(company).slug
-    return tuple(t for t in recs if t.company == slug)
+    """Analyst targets (bundled, then user), optionally of one company (any key)."""
+    return tuple(_target_pick(company)[0])
 
 
 def fact_records(company: str | None = None, metric: str | None = None) -> tuple[Fact, ...]:
-    """Bundled facts, optionally filtered by company (any key) and metric."""
-    recs = _bundle().facts
-    if company is not None:
-        slug = _company(company).slug
-        recs = tuple(f for f in recs if f.company == slug)
-    if metric is not None:
-        recs = tuple(f for f in recs if f.metric == metric)
-    return recs
+    """Facts (bundled, then user), optionally filtered by company (any key) and metric."""
+    return tuple(_fact_pick(company, metric)[0])
 
 
 def quote_records(symbol: str | None = None) -> tuple[ReferenceQuote, ...]:
-    """Bundled reference quotes, optionally of one listing ``symbol``."""
-    recs = _bundle().quotes
-    if symbol is None:
-        return recs
-    sym = listing(symbol)[1].symbol
-    return tuple(q for q in recs if q.symbol == sym)
+    """Reference quotes (bundled, then user), optionally of one listing ``symbol``."""
+    return tuple(_quote_pick(symbol)[0])
 
 
 # ------------------------------------------------------------------ DataFrames
@@ -618,10 +793,14 @@ def companies() -> pd.DataFrame:
 
     Columns: ``company`` (slug), ``name``, ``local_name``, ``country``, ``role``,
     ``symbol``, ``exchange``, ``board``, ``currency`` (trading currency),
-    ``primary`` (bool), ``shares_per_unit`` (ordinary shares per traded unit).
+    ``primary`` (bool), ``shares_per_unit`` (ordinary shares per traded unit), and,
+    when user companies are present, ``origin`` (``'bundled'`` or ``'user'``).
     """
-    rows = []
-    for c in company_records():
+    u = _universe()
+    rows, origins = [], []
+    for i, c in enumerate(u.companies):
+        origin = "user" if i >= u.n_bundled else "bundled"
+        origins += [origin] * max(1, len(c.listings))
         base = {
             "company": c.slug,
             "name": c.name,
@@ -654,7 +833,8 @@ def companies() -> pd.DataFrame:
                 }
             )
     df = pd.DataFrame(rows, columns=list(COMPANY_COLUMNS))
-    return df.astype({"primary": bool, "shares_per_unit": float})
+    df = df.astype({"primary": bool, "shares_per_unit": float})
+    return _with_origin(df, origins if u.n_bundled < len(u.companies) else None)
 
 
 def targets(company: str | None = None) -> pd.DataFrame:
@@ -664,16 +844,18 @@ def targets(company: str | None = None) -> pd.DataFrame:
     currency, published, previous_target, source_url, date_unknown, confidence, note``.
     ``kind`` is ``price`` (``target`` set) or ``min_upside`` (``target`` NaN,
     ``min_upside`` a decimal fraction above ``reference`` = ``high``/``close``).
-    ``published`` is datetime64, NaT when ``date_unknown``.
+    ``published`` is datetime64, NaT when ``date_unknown``. The last column ``origin``
+    says ``'bundled'`` or ``'user'`` (from :func:`user_data_dir`).
     """
-    recs = target_records(company)
+    recs, origins = _target_pick(company)
     df = pd.DataFrame(
         [{c: getattr(t, c) for c in TARGET_COLUMNS} for t in recs], columns=list(TARGET_COLUMNS)
     )
     df["published"] = _dates([t.published for t in recs])
-    return df.astype(
+    df = df.astype(
         {"target": float, "min_upside": float, "previous_target": float, "date_unknown": bool}
     )
+    return _with_origin(df, origins)
 
 
 def facts(company: str | None = None, metric: str | None = None) -> pd.DataFrame:
@@ -681,14 +863,15 @@ def facts(company: str | None = None, metric: str | None = None) -> pd.DataFrame
 
     Columns: ``company, metric, value, unit, currency, period, asof, source_url,
     confidence, note``. ``value`` is a float in base units of ``unit`` (``CNY``,
-    ``USD``, ``shares``, ``%``, ``x``); ``asof`` is datetime64.
+    ``USD``, ``shares``, ``%``, ``x``); ``asof`` is datetime64. The last column ``origin``
+    says ``'bundled'`` or ``'user'``.
     """
-    recs = fact_records(company, metric)
+    recs, origins = _fact_pick(company, metric)
     df = pd.DataFrame(
         [{c: getattr(f, c) for c in FACT_COLUMNS} for f in recs], columns=list(FACT_COLUMNS)
     )
     df["asof"] = _dates([f.asof for f in recs])
-    return df.astype({"value": float})
+    return _with_origin(df.astype({"value": float}), origins)
 
 
 def reference_quotes(symbol: str | None = None) -> pd.DataFrame:
@@ -697,13 +880,14 @@ def reference_quotes(symbol: str | None = None) -> pd.DataFrame:
     Columns: ``symbol, date, kind, value, currency, source_url, confidence, note``.
     ``kind`` is one of ``close``, ``open``, ``intraday`` (a price during the
     session, not a close), ``intraday_high``, ``ipo_price``; ``date`` is datetime64.
+    The last column ``origin`` says ``'bundled'`` or ``'user'``.
     """
-    recs = quote_records(symbol)
+    recs, origins = _quote_pick(symbol)
     df = pd.DataFrame(
         [{c: getattr(q, c) for c in QUOTE_COLUMNS} for q in recs], columns=list(QUOTE_COLUMNS)
     )
     df["date"] = _dates([q.date for q in recs])
-    return df.astype({"value": float})
+    return _with_origin(df.astype({"value": float}), origins)
 
 
 # ------------------------------------------------------------------ derived queries

@@ -285,8 +285,8 @@ def _member_targets(
     actions: pd.DataFrame | None = None, listing_ccy: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Named-broker targets for the member's symbol known at ``asof``: the bundled
-    sourced targets plus Yahoo's dated rating actions with a price target (stored by
-    ``refresh``); ``source`` says which.
+    sourced targets, the user's own (``<home>/data/targets.csv``) and Yahoo's dated
+    rating actions with a price target (stored by ``refresh``); ``source`` says which.
 
     Targets with an unknown date are listed (flagged ``date_unknown``): they cannot
     be shown to predate ``asof``, which the report says.
@@ -296,7 +296,7 @@ def _member_targets(
     warnings: list[str] = []
     t = profiles.targets(member.company)
     t = t[t["symbol"] == member.symbol].copy()
-    t["source"] = "bundled"
+    t["source"] = t["origin"] if "origin" in t.columns else "bundled"  # bundled | user
     yahoo = _yahoo_targets(member, actions, listing_ccy, t, warnings)
     if len(yahoo):
         t = pd.concat([t.astype(object), yahoo.astype(object)], ignore_index=True)

@@ -369,3 +369,96 @@ def test_record_messages_name_field_and_value():
         )
     with pytest.raises(ValueError, match=re.escape("kind 'mid' is not one of")):
         ReferenceQuote("X", date(2025, 1, 1), "mid", 1.0, "CNY", URL, "partial")
+
+
+# ------------------------------------------------------------------ user data folder
+USER_COMPANY = """
+[[company]]
+slug = "{slug}"
+name = "{name}"
+legal_name = "Acme Robotics, Inc."
+country = "US"
+role = "applications"
+aliases = [{aliases}]
+
+[[company.listing]]
+symbol = "{symbol}"
+exchange = "NASDAQ"
+board = "Global Select"
+currency = "{currency}"
+primary = true
+"""
+ACME = {"slug": "acme-robotics", "name": "Acme Robotics", "aliases": "", "symbol": "ACME",
+        "currency": "USD"}  # fmt: skip
+ACME_TARGET = {**TARGET, "company": "acme-robotics", "symbol": "ACME", "broker": "Example",
+               "target": "150", "currency": "USD", "previous_target": ""}  # fmt: skip
+ACME_FACT = {**FACT, "company": "acme-robotics", "unit": "USD", "currency": "USD",
+             "period": "FY2024", "asof": "2025-02-15"}  # fmt: skip
+ACME_QUOTE = {**QUOTE, "symbol": "ACME", "value": "120", "currency": "USD"}
+
+USER_CASES = [
+    # (case, companies.toml overrides, file, base row, row change, expected message)
+    ("slug of a bundled company", {"slug": "cambricon"}, None, None, None,
+     "companies.toml company 1 (cambricon): slug 'cambricon' is a bundled company; "
+     "user data can add companies but not replace bundled ones"),
+    ("symbol of a bundled listing", {"symbol": "688256.SS", "currency": "CNY"}, None, None, None,
+     "companies.toml company 1 (acme-robotics): listing symbol '688256.SS' is already a listing "
+     "of bundled company 'cambricon'"),
+    ("alias of a bundled company", {"aliases": '"Alibaba Cloud"'}, None, None, None,
+     "companies.toml company 1 (acme-robotics): name or alias 'Alibaba Cloud' also names "
+     "bundled company 'alibaba'"),
+    ("name of a bundled company", {"name": "CAMBRICON"}, None, None, None,
+     "name or alias 'CAMBRICON' also names bundled company 'cambricon'"),
+    ("user company currency", {"currency": "RMB"}, None, None, None,
+     "companies.toml company 1 (acme-robotics): listing ACME: currency 'RMB' is not a known"),
+    ("user target currency", {}, "targets.csv", ACME_TARGET, {"currency": "CNY"},
+     "targets.csv row 2 (acme-robotics/Example): currency 'CNY' does not match listing ACME "
+     "trading currency 'USD'"),
+    ("user target unknown company", {}, "targets.csv", ACME_TARGET, {"company": "acme-robotic"},
+     "targets.csv row 2 (acme-robotic/Example): company 'acme-robotic' is not a known company "
+     "slug; did you mean: acme-robotics?"),
+    ("user target without source", {}, "targets.csv", ACME_TARGET, {"source_url": ""},
+     "targets.csv row 2 (acme-robotics/Example): source_url '' is required"),
+    ("user fact unconfirmed", {}, "facts.csv", ACME_FACT, {"confidence": "unconfirmed"},
+     "facts.csv row 2 (acme-robotics/revenue/FY2024): confidence 'unconfirmed' is not allowed"),
+    ("user fact for bundled company duplicates bundled", {}, "facts.csv", FACT, {},
+     "facts.csv row 2 (cambricon/revenue/H1-2025): duplicates row"),
+    ("user quote currency", {}, "reference_quotes.csv", ACME_QUOTE, {"currency": "HKD"},
+     "reference_quotes.csv row 2 (ACME/close/2025-12-04): currency 'HKD' does not match "
+     "listing ACME trading currency 'USD'"),
+    ("user quote duplicates bundled", {}, "reference_quotes.csv", QUOTE, {},
+     "reference_quotes.csv row 2 (688256.SS/close/2025-12-04): duplicates row"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "company", "fname", "base", "change", "message"),
+    USER_CASES,
+    ids=[c[0] for c in USER_CASES],
+)
+def test_bad_user_data(_isolated_home, case, company, fname, base, change, message):
+    data = _isolated_home / "data"
+    data.mkdir(parents=True)
+    toml = data / "companies.toml"
+    toml.write_text(USER_COMPANY.format(**{**ACME, **company}), encoding="utf-8")
+    culprit = toml if fname is None else _write(data / fname, base, change)
+    with pytest.raises(DataFileError) as err:
+        profiles.company("cambricon")  # any lookup validates the whole user folder
+    msg = str(err.value)
+    assert msg.startswith(str(culprit)), msg
+    assert message in msg, msg
+    if "duplicates" in message:
+        assert f"of the bundled watchlists/data/{fname}" in msg
+
+
+def test_good_user_data(_isolated_home):
+    data = _isolated_home / "data"
+    data.mkdir(parents=True)
+    (data / "companies.toml").write_text(USER_COMPANY.format(**ACME), encoding="utf-8")
+    _write(data / "targets.csv", ACME_TARGET, {})
+    _write(data / "facts.csv", ACME_FACT, {})
+    _write(data / "reference_quotes.csv", ACME_QUOTE, {})
+    assert profiles.listing("ACME")[0].slug == "acme-robotics"
+    assert [t.target for t in profiles.target_records("ACME")] == [150.0]
+    assert [f.value for f in profiles.fact_records("ACME")] == [2.881e9]
+    assert [q.value for q in profiles.quote_records("ACME")] == [120.0]

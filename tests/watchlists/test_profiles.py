@@ -135,6 +135,7 @@ def test_companies_frame():
         "currency",
         "primary",
         "shares_per_unit",
+        "origin",
     ]
     assert df["primary"].dtype == bool
     assert df.loc[df["symbol"] == "BABA", "shares_per_unit"].item() == 8.0
@@ -166,6 +167,7 @@ def test_targets_frame_columns_and_types():
         "date_unknown",
         "confidence",
         "note",
+        "origin",
     ]
     assert pd.api.types.is_datetime64_dtype(df["published"])
     assert pd.api.types.is_float_dtype(df["target"])
@@ -229,6 +231,7 @@ def test_facts_frame():
         "source_url",
         "confidence",
         "note",
+        "origin",
     ]
     assert pd.api.types.is_datetime64_dtype(df["asof"])
     assert pd.api.types.is_float_dtype(df["value"])
@@ -263,6 +266,7 @@ def test_reference_quotes_frame():
         "source_url",
         "confidence",
         "note",
+        "origin",
     ]
     assert pd.api.types.is_datetime64_dtype(df["date"])
     mt = profiles.reference_quotes("688795.SS").set_index(["kind", "date"])["value"]
