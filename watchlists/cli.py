@@ -88,13 +88,14 @@ def _open_store(home: str | None):  # type: ignore[no-untyped-def]
     return open_store(home)
 
 
-def _progress_bar(total: int, stream: TextIO):  # type: ignore[no-untyped-def]
-    """A tqdm bar on a terminal, nothing otherwise (cron logs stay clean)."""
+def _progress_bar(stream: TextIO):  # type: ignore[no-untyped-def]
+    """A tqdm counter of provider calls on a terminal, nothing otherwise (cron logs stay
+    clean). Symbols sharing a date window go in one call, so there is no fixed total."""
     if not stream.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, file=stream, unit="call", leave=False)
+    return tqdm(file=stream, unit=" call", leave=False)
 
 
 def _fmt_table(rows: list[list[str]], headers: list[str]) -> str:
@@ -236,11 +237,11 @@ def _cmd_refresh(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from .yahoo import YahooProvider
 
         provider = YahooProvider()
-    bar = _progress_bar(len(symbols), err)
+    bar = _progress_bar(err)
 
     def progress(message: str) -> None:
         if bar is not None:
-            bar.set_description(message[:40])
+            bar.set_description(message[:48])
             bar.update(1)
 
     with _open_store(args.home) as store:
