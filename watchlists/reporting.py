@@ -118,6 +118,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _count(value: Any) -> int | None:
+    """A count column (float because of NaN) as an int, or None when unknown."""
+    try:
+        return None if pd.isna(value) else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def report_payload(snap: Snapshot) -> dict[str, Any]:
     """The JSON document of a snapshot (``schema`` 1); also what the store keeps per run."""
     rows = []
@@ -133,7 +141,7 @@ def report_payload(snap: Snapshot) -> dict[str, Any]:
             "drawdown_from_high": r["drawdown_from_high"], "volatility": r["volatility"],
             "beta": r["beta"],
             "consensus": {
-                "count": r["consensus_count"], "mean": r["consensus_mean"],
+                "count": _count(r["consensus_count"]), "mean": r["consensus_mean"],
                 "median": r["consensus_median"], "high": r["consensus_high"],
                 "low": r["consensus_low"], "upside": r["consensus_upside"],
                 "upside_from_high": r["consensus_upside_from_high"],
