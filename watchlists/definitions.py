@@ -49,6 +49,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from watchlists._toml_lines import _HEADER_RE as _HEADER_RE
+from watchlists._toml_lines import _KEY_RE as _KEY_RE
+from watchlists._toml_lines import _Context, _Locator, _syntax_error
 from watchlists.errors import DataFileError, DefinitionError
 
 __all__ = [
@@ -477,56 +480,6 @@ def _lookup_message(kind: str, key: str, exc: BaseException) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
-_HEADER_RE = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\- \"']+?)\s*\]\]?\s*(?:#.*)?")
-_KEY_RE = re.compile(r"""\s*("[^"\\]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
-_Context = tuple[object, ...]
-
-
-class _Locator:
-    """Best-effort line numbers of tables and keys (``tomllib`` reports none).
-
-    Contexts: ``()`` top level, ``('assumptions',)``, ``('members', i)`` and
-    ``('members', i, 'assumptions')``. Member lines are trusted only when the file
-    uses one ``[[members]]`` header per member.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.lines: dict[tuple[_Context, str | None], int] = {}
-        self.member_headers = 0
-        context: _Context = ()
-        in_multiline = False
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            quotes = line.count('"""') + line.count("'''")
-            if in_multiline:
-                in_multiline = quotes % 2 == 0
-                continue
-            header = _HEADER_RE.fullmatch(line)
-            if header:
-                table = header.group(2).replace(" ", "").replace('"', "").replace("'", "")
-                if header.group(1) == "[[" and table == "members":
-                    context = ("members", self.member_headers)
-                    self.member_headers += 1
-                elif table == "members.assumptions" and self.member_headers:
-                    context = ("members", self.member_headers - 1, "assumptions")
-                else:
-                    context = (table,)
-                self.lines.setdefault((context, None), lineno)
-                continue
-            key = _KEY_RE.match(line)
-            if key:
-                self.lines.setdefault((context, key.group(1).strip("\"'")), lineno)
-            in_multiline = quotes % 2 == 1
-
-    def line(self, context: _Context, key: str | None = None) -> int | None:
-        while True:
-            for probe in ((context, key), (context, None)):
-                if probe in self.lines:
-                    return self.lines[probe]
-            if not context:
-                return None
-            context, key = context[:-1], None
-
-
 class _Parser:
     """Turns one TOML document into a :class:`Watchlist`, or one :class:`DefinitionError`."""
 
@@ -560,12 +513,8 @@ class _Parser:
         try:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
-            lineno = getattr(exc, "lineno", None)
-            if lineno is None:
-                found = re.search(r"at line (\d+)", str(exc))
-                lineno = int(found.group(1)) if found else None
+            lineno, reason = _syntax_error(exc)
             where = f"{self.source}, line {lineno}" if lineno else self.source
-            reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
             raise DefinitionError(f"{where}: TOML syntax error: {reason}") from exc
         except RecursionError as exc:
             raise DefinitionError(f"{self.source}: TOML syntax error: nested too deeply") from exc
