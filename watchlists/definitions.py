@@ -171,9 +171,10 @@ class Assumptions:
 
     Defaults are our modelling assumptions, not data. ``None`` means *unknown*: with
     ``revenue_growth=None`` a snapshot computes no DCF value but still computes the
-    market-implied growth; ``operating_margin=None`` means use the latest reported
-    margin; ``terminal_roic=None`` means equal to ``discount_rate`` (growth creates no
-    value in the terminal phase); ``net_cash=None`` means take it from the balance sheet.
+    market-implied growth; ``operating_margin=None`` means the bundled data holds no
+    operating margin, so a snapshot uses ``target_margin`` from year one and says so;
+    ``terminal_roic=None`` means equal to ``discount_rate`` (growth creates no value in
+    the terminal phase); ``net_cash=None`` means unknown, taken as 0 with a warning.
 
     Ranges: ``0 < discount_rate < 0.5``; ``-0.05 <= terminal_growth <= 0.08`` and
     ``terminal_growth < discount_rate``; ``-0.9 <= revenue_growth <= 5``;
