@@ -107,6 +107,11 @@ def _fmt_table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _short(text: str, limit: int = 64) -> str:
+    """One table cell: long provider messages are cut (the log line has them whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _human(value: float) -> str:
     """1.174e9 → '1.174 bn', 4.2169e8 → '421.69 m', 0.2 → '0.2' (for terminal tables)."""
     for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
@@ -262,10 +267,10 @@ def _cmd_refresh(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if bar is not None:
         bar.close()
     table = result.table
-    rows = [[r.symbol, r.status, str(r.rows_added),
+    rows = [[r.symbol, _short(r.status), str(r.rows_added),
              "–" if r.last_date is None or str(r.last_date) == "NaT" else
              str(r.last_date)[:10]] for r in table.itertuples()]
-    rows += [[r.symbol, r.status, str(r.rows_added),
+    rows += [[r.symbol, _short(r.status), str(r.rows_added),
               "–" if r.last_date is None or str(r.last_date) == "NaT" else
               str(r.last_date)[:10]] for r in fx.table.itertuples()]
     print(_fmt_table(rows, ["symbol", "status", "rows added", "last date"]), file=out)
@@ -325,6 +330,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         return int(exc.code or 0)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=err)
+    if not args.debug:  # yfinance logs every failed request; our summary says it once
+        logging.getLogger("yfinance").setLevel(logging.CRITICAL)
     commands = {
         "list": lambda: _cmd_list(args, out),
         "show": lambda: _cmd_show(args, out),
