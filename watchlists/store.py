@@ -15,8 +15,7 @@ arguments of read methods are *inclusive*.
 Prices live in two tables. ``prices`` (one row per symbol and session) is the source of
 truth, read by :meth:`Store.read_prices`. ``price_blocks`` is a derived, compact read model
 for :meth:`Store.price_table`: one row per (symbol, calendar year) holding the year's
-sessions as raw little-endian arrays — ``dates`` int32 days since 1970-01-01 and ``data``
-float64 of shape (n, 6) for open, high, low, close, adj_close, volume (NaN for NULL).
+sessions as raw arrays (layout and codec in :mod:`watchlists._price_blocks`).
 Every write to ``prices`` recomputes the affected blocks from ``prices`` in the same
 transaction, so both tables always commit or roll back together.
 :meth:`Store.check_blocks` verifies them against each other and
@@ -38,6 +37,25 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+# The price_blocks read model (byte layout, recomputation, reading, checking) lives in
+# ``_price_blocks``; its names stay importable from here as before the split.
+from watchlists._price_blocks import _ALL_DATES as _ALL_DATES
+from watchlists._price_blocks import _BLOCK_ROWS_SQL as _BLOCK_ROWS_SQL
+from watchlists._price_blocks import _BLOCKS_SCHEMA as _BLOCKS_SCHEMA
+from watchlists._price_blocks import _DAY_DTYPE as _DAY_DTYPE
+from watchlists._price_blocks import _N_FIELDS as _N_FIELDS
+from watchlists._price_blocks import _PRICE_FIELDS as _PRICE_FIELDS
+from watchlists._price_blocks import _VALUE_DTYPE as _VALUE_DTYPE
+from watchlists._price_blocks import _affected_years as _affected_years
+from watchlists._price_blocks import _build_blocks as _build_blocks
+from watchlists._price_blocks import _check_all_blocks as _check_all_blocks
+from watchlists._price_blocks import _compare_block as _compare_block
+from watchlists._price_blocks import _day_number as _day_number
+from watchlists._price_blocks import _decode_block as _decode_block
+from watchlists._price_blocks import _read_field as _read_field
+from watchlists._price_blocks import _rebuild_all_blocks as _rebuild_all_blocks
+from watchlists._price_blocks import _refresh_blocks as _refresh_blocks
+from watchlists._price_blocks import _wide_table as _wide_table
 from watchlists.errors import StoreError
 
 __all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "Store", "default_home", "open_store"]
@@ -50,21 +68,6 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_MS = 30_000
 
 PriceField = Literal["open", "high", "low", "close", "adj_close", "volume"]
-_PRICE_FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
-_N_FIELDS = len(_PRICE_FIELDS)
-_DAY_DTYPE = np.dtype("<i4")
-_VALUE_DTYPE = np.dtype("<f8")
-
-_BLOCKS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS price_blocks (
-    symbol TEXT NOT NULL,
-    year   INTEGER NOT NULL,
-    dates  BLOB NOT NULL,
-    data   BLOB NOT NULL,
-    n      INTEGER NOT NULL,
-    PRIMARY KEY (symbol, year)
-) WITHOUT ROWID
-"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -394,10 +397,7 @@ class Store:
             changed = cur.rowcount
             after = conn.execute(count_sql, symbols).fetchone()[0]
             if changed:  # identical re-sent rows change nothing, so no block can be stale
-                affected: dict[str, set[int]] = {}
-                for sym, year in {(r[0], r[1][:4]) for r in rows}:
-                    affected.setdefault(sym, set()).add(int(year))
-                _refresh_blocks(conn, affected)
+                _refresh_blocks(conn, _affected_years(rows))
         added = after - before
         return added, max(changed - added, 0)
 
@@ -491,77 +491,14 @@ class Store:
         syms = _symbols(symbols) or []
         lo_iso = None if start is None else _iso_date(start, "start")
         hi_iso = None if end is None else _iso_date(end, "end")
-        lo = None if lo_iso is None else _day_number(lo_iso)
-        hi = None if hi_iso is None else _day_number(hi_iso)
-        # Read from the price_blocks read model: a handful of blobs per symbol instead of
-        # one Python tuple per row (which alone cost ~1 s for 500 symbols x 10 years).
-        sql = ("SELECT dates, data, n FROM price_blocks "
-               "WHERE symbol = ? AND year >= ? AND year <= ? ORDER BY year")
-        years = (-(10**6) if lo_iso is None else int(lo_iso[:4]),
-                 10**6 if hi_iso is None else int(hi_iso[:4]))
-        conn = self.conn
-        per: list[tuple[np.ndarray, np.ndarray] | None] = []
-        own = not conn.in_transaction
-        if own:
-            conn.execute("BEGIN")  # one snapshot for every symbol
-        try:
-            for sym in syms:
-                blocks = conn.execute(sql, (sym, *years)).fetchall()
-                per.append(_read_field(sym, blocks, k, lo, hi) if blocks else None)
-        finally:
-            if own:
-                conn.execute("COMMIT")
-        # symbols that share a calendar share one searchsorted
-        calendars: dict[bytes, np.ndarray] = {}
-        for item in per:
-            if item is not None:
-                calendars.setdefault(item[0].tobytes(), item[0])
-        all_days = (np.unique(np.concatenate(list(calendars.values()))) if calendars
-                    else np.empty(0, dtype=_DAY_DTYPE))
-        positions = {key: np.searchsorted(all_days, days) for key, days in calendars.items()}
-        values = np.full((len(syms), len(all_days)), np.nan)
-        for j, item in enumerate(per):
-            if item is not None:
-                values[j, positions[item[0].tobytes()]] = item[1]
-        index = pd.DatetimeIndex(
-            all_days.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]"),
-            name="date")
-        return pd.DataFrame(values.T, index=index, columns=pd.Index(syms, name="symbol"),
-                            copy=False)
+        return _wide_table(self.conn, syms, k, lo_iso, hi_iso)
 
     # -- the price_blocks read model -------------------------------------------------
 
     def check_blocks(self) -> list[str]:
         """Compare ``price_blocks`` with ``prices``; return one line per mismatch (``[]``
         when the read model is consistent). Reads one snapshot; scans every row."""
-        conn = self.conn
-        problems: list[str] = []
-        own = not conn.in_transaction
-        if own:
-            conn.execute("BEGIN")
-        try:
-            symbols = sorted(
-                r[0] for r in conn.execute(
-                    "SELECT DISTINCT symbol FROM prices UNION SELECT DISTINCT symbol "
-                    "FROM price_blocks"))
-            for sym in symbols:
-                rows = conn.execute(_BLOCK_ROWS_SQL, (sym, *_ALL_DATES)).fetchall()
-                expected = {y: (d, v, n) for y, d, v, n in _build_blocks(rows)}
-                stored = {y: (d, v, n) for y, d, v, n in conn.execute(
-                    "SELECT year, dates, data, n FROM price_blocks WHERE symbol = ?", (sym,))}
-                for year in sorted(expected.keys() | stored.keys()):
-                    where = f"{sym!r} {year}"
-                    if year not in stored:
-                        problems.append(f"{where}: block missing ({expected[year][2]} rows)")
-                    elif year not in expected:
-                        problems.append(f"{where}: block has no rows in prices")
-                    else:
-                        problems.extend(f"{where}: {p}"
-                                        for p in _compare_block(stored[year], expected[year]))
-        finally:
-            if own:
-                conn.execute("COMMIT")
-        return problems
+        return _check_all_blocks(self.conn)
 
     def rebuild_blocks(self) -> int:
         """Recompute every ``price_blocks`` row from ``prices`` (one transaction); return the
@@ -806,126 +743,6 @@ class Store:
             "generated_at": dt.datetime.fromisoformat(row[3]),
             "payload": json.loads(row[4]),
         }
-
-
-_BLOCK_ROWS_SQL = (
-    "SELECT date, open, high, low, close, adj_close, volume FROM prices "
-    "WHERE symbol = ? AND date >= ? AND date < ? ORDER BY date"
-)
-_ALL_DATES = ("", "~")  # brackets every ISO date text
-
-
-def _day_number(iso: str) -> int:
-    return int(np.datetime64(iso, "D").astype(np.int64))
-
-
-def _build_blocks(rows: list[tuple]) -> list[tuple[int, bytes, bytes, int]]:
-    """``(year, dates, data, n)`` per calendar year of date-ordered rows of
-    ``_BLOCK_ROWS_SQL`` (date, open … volume); NULL → NaN; raw little-endian bytes."""
-    if not rows:
-        return []
-    dates, *columns = zip(*rows)
-    days = np.array(dates, dtype="datetime64[D]")
-    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
-    days_i = days.astype(np.int64).astype(_DAY_DTYPE)
-    data = np.array(columns, dtype=_VALUE_DTYPE).T  # (n, 6); None -> NaN
-    cuts = [0, *(np.flatnonzero(np.diff(years)) + 1).tolist(), len(rows)]
-    out = []
-    for a, b in itertools.pairwise(cuts):
-        out.append((int(years[a]), days_i[a:b].tobytes(),
-                    np.ascontiguousarray(data[a:b]).tobytes(), b - a))
-    return out
-
-
-def _refresh_blocks(conn: sqlite3.Connection, affected: Mapping[str, set[int]]) -> int:
-    """Recompute the blocks of ``{symbol: {year, …}}`` from ``prices`` (inside the caller's
-    transaction); a (symbol, year) left without rows loses its block. Returns blocks written."""
-    written: list[tuple] = []
-    gone: list[tuple[str, int]] = []
-    for sym, years in affected.items():
-        ordered = sorted(years)
-        runs: list[list[int]] = []
-        for year in ordered:  # contiguous runs of years: one range scan each
-            if runs and year == runs[-1][-1] + 1:
-                runs[-1].append(year)
-            else:
-                runs.append([year])
-        for run in runs:
-            rows = conn.execute(_BLOCK_ROWS_SQL,
-                                (sym, f"{run[0]:04d}", f"{run[-1] + 1:04d}")).fetchall()
-            built = {block[0]: block for block in _build_blocks(rows)}
-            for year in run:
-                if year in built:
-                    written.append((sym, *built[year]))
-                else:
-                    gone.append((sym, year))
-    if gone:
-        conn.executemany("DELETE FROM price_blocks WHERE symbol = ? AND year = ?", gone)
-    if written:
-        conn.executemany(
-            "INSERT OR REPLACE INTO price_blocks (symbol, year, dates, data, n) "
-            "VALUES (?, ?, ?, ?, ?)", written)
-    return len(written)
-
-
-def _rebuild_all_blocks(conn: sqlite3.Connection) -> int:
-    """Replace every block with one recomputed from ``prices`` (caller's transaction)."""
-    conn.execute("DELETE FROM price_blocks")
-    written = 0
-    symbols = [r[0] for r in conn.execute("SELECT DISTINCT symbol FROM prices ORDER BY symbol")]
-    for sym in symbols:
-        blocks = _build_blocks(conn.execute(_BLOCK_ROWS_SQL, (sym, *_ALL_DATES)).fetchall())
-        conn.executemany(
-            "INSERT INTO price_blocks (symbol, year, dates, data, n) VALUES (?, ?, ?, ?, ?)",
-            [(sym, *block) for block in blocks])
-        written += len(blocks)
-    return written
-
-
-def _decode_block(dates: bytes, data: bytes, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Check the sizes and view a block's blobs as arrays (no copy)."""
-    if (len(dates) != n * _DAY_DTYPE.itemsize
-            or len(data) != n * _N_FIELDS * _VALUE_DTYPE.itemsize):
-        raise ValueError(f"block sizes do not match n={n}: {len(dates)} + {len(data)} bytes")
-    return (np.frombuffer(dates, dtype=_DAY_DTYPE),
-            np.frombuffer(data, dtype=_VALUE_DTYPE).reshape(n, _N_FIELDS))
-
-
-def _read_field(symbol: str, blocks: list[tuple], k: int, lo: int | None,
-                hi: int | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """Concatenate column ``k`` of a symbol's blocks and cut it to ``[lo, hi]`` (days)."""
-    try:
-        decoded = [_decode_block(*block) for block in blocks]
-    except (ValueError, TypeError) as exc:
-        raise StoreError(f"the price_blocks read model of {symbol!r} is damaged ({exc}); "
-                         "Store.rebuild_blocks() recomputes it from prices") from exc
-    days = np.concatenate([d for d, _ in decoded])
-    vals = np.concatenate([v[:, k] for _, v in decoded])
-    if lo is not None or hi is not None:
-        keep = np.ones(len(days), dtype=bool)
-        if lo is not None:
-            keep &= days >= lo
-        if hi is not None:
-            keep &= days <= hi
-        days, vals = days[keep], vals[keep]
-    return (days, vals) if len(days) else None
-
-
-def _compare_block(stored: tuple, expected: tuple) -> list[str]:
-    try:
-        s_days, s_vals = _decode_block(*stored)
-    except (ValueError, TypeError) as exc:
-        return [f"damaged block ({exc})"]
-    e_days, e_vals = _decode_block(*expected)
-    if len(s_days) != len(e_days):
-        return [f"{len(s_days)} sessions in the block, {len(e_days)} rows in prices"]
-    problems = []
-    if not np.array_equal(s_days, e_days):
-        problems.append("dates differ from prices")
-    for k, name in enumerate(_PRICE_FIELDS):
-        if not np.array_equal(s_vals[:, k], e_vals[:, k], equal_nan=True):
-            problems.append(f"{name} differs from prices")
-    return problems
 
 
 def _text(value: object) -> str | None:
