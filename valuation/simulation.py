@@ -17,8 +17,27 @@ and values the company with :func:`valuation.dcf` on the growth path
 Random streams: one child generator per company, spawned from ``seed``
 (``numpy.random.Generator.spawn``), draws ``(3, paths)`` standard normals in
 the order growth, margin, discount rate.  Chunks hold whole companies
-(``chunk_size`` bounds the company × path cells per chunk, at least one
-company), so the results for a seed are identical whatever ``chunk_size`` is.
+(``chunk_size``, capped at 65,536, bounds the company × path cells per chunk,
+at least one company), so the results for a seed are identical whatever
+``chunk_size`` is.
+
+Computation: the DCF of :mod:`valuation.intrinsic` is evaluated per path
+without building ``(paths, years)`` arrays.  With ``v = 1 / (1 + r)``,
+``G_t = prod_{s<=t} (1 + g_s)`` and ``P_t = G_t v**t`` (one multiply a year:
+``P_t = P_{t-1} (v (1 + g) + v (terminal_growth - g) w_t)``, ``w_t`` the fade
+weights), enterprise value over revenue is
+
+``(A - c) S + B S_m + c v (1 + S - P_T) + P_T K``
+
+where ``A = (1 - tax_rate) operating_margin``,
+``B = (1 - tax_rate) (m - operating_margin)``, ``c = 1 / sales_to_capital``,
+``S = sum_t P_t``, ``S_m = sum_t P_t min(t, margin_years) / margin_years`` and
+``K = (1 + terminal_growth) (A + B min(T, margin_years) / margin_years)
+(1 - terminal_growth / terminal_roic) / (r - terminal_growth)``: the same
+model as :func:`valuation.dcf` (margin ramp, reinvestment
+``(revenue_t - revenue_{t-1}) / sales_to_capital``, Gordon terminal value),
+regrouped, so values agree with it to rounding (differences of about 1e-15
+of a company's values; a value near zero can differ more in relative terms).
 
 target_hit_probability
 ----------------------
@@ -38,14 +57,22 @@ import pandas as pd
 
 from valuation._checks import broadcast, check, check_int, html_table
 from valuation._typing import FloatLike, SeedLike
-from valuation.growth import fade_path
-from valuation.intrinsic import _validate_common, _value_per_share
+from valuation.growth import _fade_weights
+from valuation.intrinsic import _validate_common
 
 __all__ = ["SimulationResult", "simulate_value", "target_hit_probability"]
 
 PERCENTILES = (5, 25, 50, 75, 95)
 GROWTH_FLOOR = -0.99
 MARGIN_CAP = 1.0
+
+#: Upper bound on the company × path cells of a chunk (whole companies, at
+#: least one): small enough for the chunk's buffers (``_BYTES_PER_CELL`` a cell,
+#: about 5.9 MB) to stay in the L2/L3 cache; ``chunk_size`` can only lower it.
+_CACHE_CELLS = 65_536
+#: Peak working memory per chunk cell: 3 normals, 7 scratch arrays and the
+#: values (float64), plus two boolean masks.
+_BYTES_PER_CELL = 11 * 8 + 2
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,97 @@ def _generators(seed: SeedLike, n: int) -> list[np.random.Generator]:
     return np.random.default_rng(seed).spawn(n)
 
 
+_WORK = ("v", "q", "e", "p", "s", "s_m", "tmp")
+
+
+def _path_values(
+    z: np.ndarray,
+    work: np.ndarray,
+    out: np.ndarray,
+    *,
+    fade_w: np.ndarray,
+    margin_w: np.ndarray,
+    revenue: np.ndarray,
+    operating_margin: np.ndarray,
+    one_minus_tax: np.ndarray,
+    after_tax_margin: np.ndarray,
+    reinvest: np.ndarray,
+    terminal_growth: np.ndarray,
+    terminal_factor: np.ndarray | None,
+    net_cash: np.ndarray,
+    shares: np.ndarray,
+) -> None:
+    """Value per share of every path into ``out`` (companies, paths); no checks.
+
+    ``z`` (companies, 3, paths) holds the clipped growth, target margin and
+    discount rate draws; company inputs are columns (companies, 1):
+    ``after_tax_margin = (1 - tax_rate) * operating_margin``,
+    ``reinvest = 1 / sales_to_capital`` and ``terminal_factor =
+    (1 + terminal_growth) (1 - terminal_growth / terminal_roic)`` (None:
+    terminal_roic is each path's discount rate).  The module docstring gives
+    the formula.  ``z`` and ``work`` (len(_WORK), companies, paths) are
+    overwritten; nothing of the size of a chunk is allocated.
+    """
+    g, m, r = z[:, 0], z[:, 1], z[:, 2]
+    v, q, e, p, s, s_m, tmp = work
+    tg = terminal_growth
+    np.add(r, 1.0, out=v)
+    np.divide(1.0, v, out=v)  # v = 1 / (1 + r)
+    np.add(g, 1.0, out=q)
+    q *= v  # v (1 + g): P_t / P_{t-1} in the high-growth years
+    np.subtract(tg, g, out=e)
+    e *= v  # v (terminal_growth - g), times the fade weight in fade years
+    last = fade_w.size - 1
+    s.fill(0.0)
+    for i in range(last + 1):
+        if fade_w[i]:
+            np.multiply(e, fade_w[i], out=tmp)
+            tmp += q
+            step = tmp
+        else:
+            step = q
+        if i == 0:
+            np.copyto(p, step)
+        else:
+            p *= step
+        if i < last:
+            s += p  # S - P_T
+        if i == 0:
+            np.multiply(p, margin_w[0], out=s_m)
+        elif margin_w[i] == 1.0:
+            s_m += p
+        else:
+            np.multiply(p, margin_w[i], out=tmp)
+            s_m += tmp
+    # reinvestment: c sum_t v^t (G_t - G_{t-1}) = c (S - v (1 + S - P_T))
+    np.add(s, 1.0, out=tmp)
+    tmp *= v
+    tmp *= reinvest
+    s += p
+    s *= after_tax_margin - reinvest
+    s += tmp  # (A - c) S + c v (1 + S - P_T)
+    m -= operating_margin
+    m *= one_minus_tax  # B
+    s_m *= m
+    s += s_m
+    np.multiply(m, margin_w[-1], out=e)
+    e += after_tax_margin  # after-tax margin in year T
+    p *= e
+    if terminal_factor is None:
+        np.divide(tg, r, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= 1.0 + tg
+        p *= tmp
+    else:
+        p *= terminal_factor
+    r -= tg
+    p /= r  # pv of the terminal value over revenue
+    s += p
+    np.multiply(s, revenue, out=out)
+    out += net_cash
+    out /= shares
+
+
 def simulate_value(
     revenue: FloatLike,
     *,
@@ -123,6 +241,13 @@ def simulate_value(
     streams.  ``growth``, ``margin`` (target operating margin) and
     ``discount_rate`` are ``(mean, sd)`` pairs whose entries may be per-company
     arrays or Series; ``terminal_roic=None`` means each path's discount rate.
+
+    Memory: companies are valued in chunks of whole companies of at most
+    ``min(chunk_size, 65_536)`` company × path cells (at least one company),
+    so the peak working memory per chunk is 90 bytes a cell (three float64
+    normals, seven float64 scratch arrays, the float64 values and two boolean
+    masks): at most about 5.9 MB, or ``90 * paths`` bytes when one company has
+    more than 65,536 paths.  Results for a seed do not depend on the chunking.
 
     Examples
     --------
@@ -201,46 +326,62 @@ def simulate_value(
     }
     has_roic = "terminal_roic" in arrs
     gens = _generators(seed, n)
-    per_chunk = max(1, chunk // n_paths)
+    per_chunk = max(1, min(chunk, _CACHE_CELLS) // n_paths)
+    rows = min(per_chunk, n)
+    draws = np.empty((rows, 3, n_paths))
+    work = np.empty((len(_WORK), rows, n_paths))
+    vps = np.empty((rows, n_paths))
+    fade_w = _fade_weights(high, fade)
+    t = np.arange(1, high + fade + 1, dtype=float)
+    margin_w = np.minimum(t, my) / my
+    tg_all = p["terminal_growth"]
+    after_tax_all = (1.0 - p["tax_rate"]) * p["operating_margin"]
+    reinvest_all = 1.0 / p["sales_to_capital"]
+    terminal_all = (1.0 + tg_all) * (1.0 - tg_all / p["terminal_roic"]) if has_roic else None
     q = np.empty((n, len(PERCENTILES)))
     prob = np.empty(n)
     mean = np.empty(n)
     floor_hits = np.zeros(n, dtype=np.int64)
     for start in range(0, n, per_chunk):
         sl = slice(start, min(n, start + per_chunk))
-        z = np.stack(
-            [gens[i].standard_normal((3, n_paths)) for i in range(sl.start, sl.stop)], axis=1
+        k = sl.stop - sl.start
+        z = draws[:k]
+        for j in range(k):  # per-company streams: the only per-company Python loop
+            gens[start + j].standard_normal(out=z[j])
+        g, m, r = z[:, 0], z[:, 1], z[:, 2]
+        # mean + sd * z, clipped, computed in place (the same floating-point operations)
+        np.multiply(g, a["growth_sd"][sl, None], out=g)
+        np.add(g, a["growth_mean"][sl, None], out=g)
+        np.maximum(g, GROWTH_FLOOR, out=g)
+        np.multiply(m, a["margin_sd"][sl, None], out=m)
+        np.add(m, a["margin_mean"][sl, None], out=m)
+        np.minimum(m, MARGIN_CAP, out=m)
+        np.multiply(r, a["discount_rate_sd"][sl, None], out=r)
+        np.add(r, a["discount_rate_mean"][sl, None], out=r)
+        r_floor = tg_all[sl, None] + spread
+        floor_hits[sl] = np.count_nonzero(r < r_floor, axis=1)
+        np.maximum(r, r_floor, out=r)
+        out = vps[:k]
+        _path_values(
+            z,
+            work[:, :k],
+            out,
+            fade_w=fade_w,
+            margin_w=margin_w,
+            revenue=p["revenue"][sl, None],
+            operating_margin=p["operating_margin"][sl, None],
+            one_minus_tax=1.0 - p["tax_rate"][sl, None],
+            after_tax_margin=after_tax_all[sl, None],
+            reinvest=reinvest_all[sl, None],
+            terminal_growth=tg_all[sl, None],
+            terminal_factor=None if terminal_all is None else terminal_all[sl, None],
+            net_cash=p["net_cash"][sl, None],
+            shares=p["shares"][sl, None],
         )
-        col = (slice(None), None)
-        g = np.maximum(a["growth_mean"][sl][col] + a["growth_sd"][sl][col] * z[0], GROWTH_FLOOR)
-        m = np.minimum(a["margin_mean"][sl][col] + a["margin_sd"][sl][col] * z[1], MARGIN_CAP)
-        r_raw = a["discount_rate_mean"][sl][col] + a["discount_rate_sd"][sl][col] * z[2]
-        r_floor = p["terminal_growth"][sl][col] + spread
-        floor_hits[sl] = (r_raw < r_floor).sum(axis=1)
-        r = np.maximum(r_raw, r_floor)
-        k = r.shape
-
-        def rep(key: str, _sl: slice = sl, _k: tuple[int, ...] = k) -> np.ndarray:
-            return np.broadcast_to(p[key][_sl][:, None], _k).ravel()
-
-        tg = rep("terminal_growth")
-        vps = _value_per_share(
-            rep("revenue"),
-            fade_path(g.ravel(), tg, high, fade),
-            operating_margin=rep("operating_margin"),
-            target_margin=m.ravel(),
-            margin_years=my,
-            tax_rate=rep("tax_rate"),
-            sales_to_capital=rep("sales_to_capital"),
-            discount_rate=r.ravel(),
-            terminal_growth=tg,
-            terminal_roic=rep("terminal_roic") if has_roic else r.ravel(),
-            net_cash=rep("net_cash"),
-            shares=rep("shares"),
-        ).reshape(k)
-        q[sl] = np.percentile(vps, PERCENTILES, axis=1).T
-        prob[sl] = (vps > p["price"][sl][:, None]).mean(axis=1)
-        mean[sl] = vps.mean(axis=1)
+        prob[sl] = (out > p["price"][sl, None]).mean(axis=1)
+        mean[sl] = out.mean(axis=1)
+        # after the mean: partitioning in place reorders the rows
+        q[sl] = np.percentile(out, PERCENTILES, axis=1, overwrite_input=True).T
     labels = shape.labels(n)
     cols = [f"p{x}" for x in PERCENTILES]
     table = pd.DataFrame(q, index=labels, columns=cols)
