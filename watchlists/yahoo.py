@@ -225,11 +225,16 @@ def _is_missing(exc: BaseException) -> bool:
 
 
 def _is_not_found(exc: BaseException) -> bool:
-    """Yahoo's HTTP 404 "No fundamentals data found": no coverage, not a failure."""
-    text = str(exc).lower()
+    """Yahoo's HTTP 404 ("No data found", "No fundamentals data found"): the symbol has
+    no data there, which is not a failure of the run. Judged by the response's status
+    code, or by Yahoo's own wording when the exception carries no response."""
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
-    return status == 404 or "404" in text or "no fundamentals data found" in text
+    if status is not None:
+        return status == 404
+    text = str(exc).lower()
+    return "http error 404" in text or "no fundamentals data found" in text \
+        or "no data found" in text
 
 
 def _one_line(exc: BaseException, limit: int = 160) -> str:
@@ -365,7 +370,9 @@ class YahooProvider:
         except OfflineError:
             return empty_prices(), f"error: {self._offline_reason}"
         except Exception as exc:  # noqa: BLE001 - any failure is this symbol's status
-            if _is_missing(exc):
+            if _is_missing(exc) or _is_not_found(exc):
+                # yfinance raises a 404 itself for an unknown symbol when its global
+                # hide_exceptions setting is off: the same answer as "missing"
                 return empty_prices(), "missing"
             kind = "rate limited" if _is_rate_limit(exc) else type(exc).__name__
             return empty_prices(), f"error: {kind}: {_one_line(exc)}"
