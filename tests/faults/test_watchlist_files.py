@@ -8,12 +8,12 @@ another exception.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import math
 import re
 
 import pytest
+from conftest import FAKE_PROFILES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,41 +27,10 @@ from watchlists.definitions import (
 )
 from watchlists.errors import DefinitionError, WatchlistError
 
-FAKE_PROFILES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "alibaba": ("Alibaba Group", ("BABA", "9988.HK")),
-    "kuaishou": ("Kuaishou Technology", ("1024.HK",)),
-    "cambricon": ("Cambricon Technologies", ("688256.SS",)),
-    "moore-threads": ("Moore Threads", ("688795.SS",)),
-    "huawei": ("Huawei Technologies", ()),
-    "innolight": ("Zhongji Innolight", ("300308.SZ",)),
-    "hygon": ("Hygon Information Technology", ("688041.SS",)),
-    "smic": ("Semiconductor Manufacturing International", ("0981.HK", "688981.SS")),
-    "tencent": ("Tencent Holdings", ("0700.HK",)),
-    "nvidia": ("NVIDIA", ("NVDA",)),
-    "amd": ("Advanced Micro Devices", ("AMD",)),
-    "alphabet": ("Alphabet", ("GOOGL",)),
-}
-
-
-def fake_resolve(key, *, kind):
-    """Stand-in for ``definitions._resolve_member`` with the profiles API's behaviour."""
-    folded = key.casefold()
-    symbols = {s.casefold(): (slug, s) for slug, (_, ls) in FAKE_PROFILES.items() for s in ls}
-    if kind == "symbol":
-        if folded in symbols:
-            return symbols[folded]
-        close = difflib.get_close_matches(key.upper(), [s for _, s in symbols.values()])
-        raise KeyError(f"unknown symbol {key!r}; close matches: {close}")
-    for slug, (name, listings) in FAKE_PROFILES.items():
-        if folded in (slug, name.casefold()) or folded in (s.casefold() for s in listings):
-            return slug, (listings[0] if listings else None)
-    close = difflib.get_close_matches(folded, list(FAKE_PROFILES))
-    raise KeyError(f"unknown company {key!r}; close matches: {close}")
-
 
 @pytest.fixture(autouse=True)
-def fake_profiles(monkeypatch):
-    monkeypatch.setattr(definitions, "_resolve_member", fake_resolve)
+def _resolve_against_fake_profiles(fake_profiles):
+    """Every test here resolves members against tests/conftest.py's FAKE_PROFILES."""
 
 
 # A valid file; each fault row below changes one thing. Line numbers are pinned in the rows.
