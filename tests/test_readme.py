@@ -14,6 +14,6 @@ def test_quick_start_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # write_report's reports/ lands in the temp dir
     namespace: dict = {}
     for block in blocks:
-        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - our own README
+        exec(compile(block, str(README), "exec"), namespace)
     assert (tmp_path / "reports").is_dir()
     assert 0.46 < namespace["v"].upside(1369.0, 2000.0) < 0.4610
