@@ -78,3 +78,10 @@ def test_package_data_is_declared():
     import tomllib
 
     assert set(tomllib.loads((ROOT / "pyproject.toml").read_text())) == {"build-system"}
+
+
+def test_installed_console_script_runs():
+    script = Path(sys.executable).parent / "watchlists"
+    assert script.exists(), "pip install must create the `watchlists` console script"
+    out = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "report" in out.stdout
