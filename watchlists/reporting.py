@@ -311,6 +311,41 @@ def _styled_table(snap: Snapshot) -> str:
     return styler.to_html()
 
 
+def _links(urls: Any) -> str:
+    """``a ; b`` source URLs as short escaped links (the host is the link text)."""
+    from urllib.parse import urlsplit
+
+    out = []
+    for url in str(urls or "").split(" ; "):
+        url = url.strip()
+        if url.startswith(("http://", "https://")):
+            host = urlsplit(url).netloc or url
+            out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(host)}</a>')
+    return ", ".join(out) or "–"
+
+
+def _targets_html(targets: pd.DataFrame) -> str:
+    """The named-target table: one row per target, bounds shown as bounds, sources linked."""
+    e = html.escape
+    head = ("Symbol", "Broker", "Rating", "Target", "Ccy", "Published", "Upside",
+            "In consensus", "Source", "Confidence", "Links")
+    rows = []
+    for t in targets.itertuples():
+        if t.kind == "min_upside":
+            level = (f"≥{_num(t.implied_min_target)} (≥{t.min_upside:.0%} above "
+                     f"{t.reference} {_num(t.reference_value)})")
+        else:
+            level = _num(t.target)
+        when = "date unknown" if pd.isna(t.published) else _date(t.published)
+        cells = (t.symbol, t.broker, t.rating if isinstance(t.rating, str) else "–", level,
+                 t.currency, when, _pct(t.upside), "yes" if t.in_consensus else "no",
+                 _text(t.source), t.confidence)
+        rows.append("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in cells)
+                    + f"<td>{_links(t.source_url)}</td></tr>")
+    return ("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
 def render_html_fragment(snap: Snapshot) -> str:
     """The table part of the HTML report (used by ``Snapshot._repr_html_`` in notebooks)."""
     header = "".join(f"<div class='meta'>{html.escape(h.replace('**', ''))}</div>"
@@ -343,13 +378,7 @@ def render_html(snap: Snapshot, *, charts: bool = True) -> str:
                   "<h2>Basket performance</h2>", _img(ch.basket_chart(snap), "basket chart")]
     parts.append("<h2>Named analyst targets</h2>")
     if len(snap.targets):
-        tg = snap.targets[["symbol", "broker", "rating", "kind", "target", "implied_min_target",
-                           "currency", "published", "upside", "in_consensus", "confidence",
-                           "source_url"]].copy()
-        tg["published"] = [("date unknown" if pd.isna(p) else _date(p)) for p in tg["published"]]
-        tg["upside"] = [_pct(u) for u in tg["upside"]]
-        parts.append(tg.style.format(escape="html", na_rep="–", precision=2)
-                     .hide(axis="index").to_html())
+        parts.append(_targets_html(snap.targets))
     else:
         parts.append("<p>No named-broker targets known at this date.</p>")
     parts.append("<h2>Notes</h2><ul>")
