@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import profiles
 from .definitions import Member
 
 TARGET_COLUMNS: tuple[str, ...] = (
@@ -71,12 +70,13 @@ def _yahoo_targets(member: Member, actions: pd.DataFrame, listing_ccy: str | Non
 
 
 def _member_targets(
-    member: Member, asof: pd.Timestamp, price: float, high: float,
+    member: Member, asof: pd.Timestamp, price: float, high: float, sourced: pd.DataFrame,
     actions: pd.DataFrame | None = None, listing_ccy: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Named-broker targets for the member's symbol known at ``asof``: the bundled
     sourced targets, the user's own (``<home>/data/targets.csv``) and Yahoo's dated
     rating actions with a price target (stored by ``refresh``); ``source`` says which.
+    ``sourced`` is :func:`watchlists.profiles.targets` (bundled and user rows).
 
     Targets with an unknown date are listed (flagged ``date_unknown``): they cannot
     be shown to predate ``asof``, which the report says.
@@ -84,9 +84,8 @@ def _member_targets(
     from valuation import implied_min_target, upside
 
     warnings: list[str] = []
-    t = profiles.targets(member.company)
-    t = t[t["symbol"] == member.symbol].copy()
-    t["source"] = t["origin"] if "origin" in t.columns else "bundled"  # bundled | user
+    t = sourced[sourced["symbol"] == member.symbol].copy()
+    t["source"] = t["origin"]  # bundled | user
     yahoo = _yahoo_targets(member, actions, listing_ccy, t, warnings)
     if len(yahoo):
         t = pd.concat([t.astype(object), yahoo.astype(object)], ignore_index=True)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ._snapshot_targets import _latest_per_broker
+
 if TYPE_CHECKING:
     from .snapshots import Snapshot
 
@@ -71,14 +73,6 @@ def upside_chart(snap: Snapshot) -> bytes | None:
     return _png(fig)
 
 
-def _current_targets(tg: pd.DataFrame) -> pd.DataFrame:
-    """Each broker's current view: the target used in the consensus, else its last row."""
-    if tg.empty:
-        return tg
-    ranked = tg.assign(_rank=tg["in_consensus"].astype(bool).astype(int))
-    return ranked.sort_values("_rank", kind="stable").groupby(["broker", "kind"]).tail(1)
-
-
 def price_target_chart(snap: Snapshot) -> bytes | None:
     """Small multiples: closes of each member with named targets, against each broker's
     current target.
@@ -89,6 +83,7 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
     from . import profiles
 
     asof = pd.Timestamp(snap.asof)
+    all_quotes = profiles.reference_quotes()
     t = snap.table[snap.table["symbol"].notna()]
     panels = []
     for _, row in t.iterrows():
@@ -96,10 +91,11 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
         hist = snap.history[sym].dropna() if sym in snap.history.columns else pd.Series(dtype=float)
         quotes = pd.DataFrame()
         if len(hist) < 2:
-            quotes = profiles.reference_quotes(sym)
+            quotes = all_quotes[all_quotes["symbol"] == sym]
             quotes = quotes[(quotes["date"] <= asof)
                             & quotes["kind"].isin(["close", "intraday_high"])]
-        tg = _current_targets(snap.targets[snap.targets["symbol"] == sym])
+        mine = snap.targets[snap.targets["symbol"] == sym].to_dict("records")
+        tg = pd.DataFrame(list(_latest_per_broker(mine).values()))
         if (len(hist) < 2 and quotes.empty) or tg.empty:
             continue  # a panel per company with named targets; the rest are in the table
         panels.append((row, hist, quotes, tg))

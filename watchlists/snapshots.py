@@ -181,9 +181,10 @@ def _returns(closes: pd.Series, asof: pd.Timestamp) -> dict[str, float]:
 
 
 def _high_52w(
-    highs: pd.Series | None, symbol: str, asof: pd.Timestamp
+    highs: pd.Series | None, quotes: pd.DataFrame, asof: pd.Timestamp
 ) -> tuple[float, pd.Timestamp | None, str]:
-    """Highest high of the 52 weeks to ``asof`` from stored history and reference quotes."""
+    """Highest high of the 52 weeks to ``asof`` from stored history and the symbol's
+    reference ``quotes``."""
     start = asof - pd.DateOffset(weeks=52)
     best: tuple[float, pd.Timestamp | None, str] = (float("nan"), None, "")
     if highs is not None:
@@ -191,7 +192,6 @@ def _high_52w(
         h = h[(h.index > start) & (h.index <= asof)]
         if len(h):
             best = (float(h.max()), pd.Timestamp(h.idxmax()), "store")
-    quotes = profiles.reference_quotes(symbol)
     if len(quotes):
         q = quotes[quotes["kind"].isin(["intraday_high", "close", "open", "intraday"])]
         q = q[(q["date"] > start) & (q["date"] <= asof)]
@@ -202,13 +202,15 @@ def _high_52w(
     return best
 
 
-def _first_quote_after(symbol: str, asof: pd.Timestamp) -> tuple[pd.Timestamp, str, float] | None:
-    """The first bundled reference quote of ``symbol`` if all of them postdate ``asof``.
+def _first_quote_after(
+    quotes: pd.DataFrame, asof: pd.Timestamp
+) -> tuple[pd.Timestamp, str, float] | None:
+    """The first of a symbol's reference ``quotes`` if all of them postdate ``asof``
+    and one is its IPO price.
 
     Used only to explain a missing price (e.g. a company that listed after ``asof``);
     the quote itself is never used as a price.
     """
-    quotes = profiles.reference_quotes(symbol)
     if quotes.empty or (quotes["date"] <= asof).any() or not (quotes["kind"] == "ipo_price").any():
         return None
     first = quotes.sort_values("date").iloc[0]
@@ -485,6 +487,9 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
     elif bench:
         warnings.append(f"benchmark {bench}: no price history in the store at {day}: no beta")
 
+    # Sourced data, built into frames once per snapshot rather than once per member.
+    all_quotes = profiles.reference_quotes()
+    sourced_targets = profiles.targets()
     for index, member in enumerate(wl.members):
         comp = profiles.company(member.company)
         member_warnings: list[str] = []
@@ -502,6 +507,7 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             continue
         try:
             sym = member.symbol
+            quotes = all_quotes[all_quotes["symbol"] == sym]
             p = prices.loc[sym]
             price = float(p["price"])
             row.update(currency=p["currency"], price=price,
@@ -511,7 +517,7 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             if p["stale"] and p["note"]:
                 member_warnings.append(f"{sym}: {p['note']}")
             if not math.isfinite(price):
-                first = _first_quote_after(sym, asof_ts)
+                first = _first_quote_after(quotes, asof_ts)
                 if first is not None:
                     row["status"] = (f"unavailable: not trading yet at {day} (first quote "
                                      f"{first[0].date()}: {first[1]} {_fmt_num(first[2])})")
@@ -528,13 +534,13 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             elif len(series.dropna()) == 0:
                 member_warnings.append(f"{sym}: no price history in the store: returns, "
                                        "volatility and beta unknown")
-            high, high_date, _ = _high_52w(highs[sym] if sym in highs.columns else None, sym,
-                                           asof_ts)
+            high, high_date, _ = _high_52w(highs[sym] if sym in highs.columns else None,
+                                           quotes, asof_ts)
             row["high_52w"] = high
             row["high_52w_date"] = None if high_date is None else high_date.date()
             if math.isfinite(high) and math.isfinite(price):
                 row["drawdown_from_high"] = price / high - 1.0
-            tgt, tw = _member_targets(member, asof_ts, price, high, actions,
+            tgt, tw = _member_targets(member, asof_ts, price, high, sourced_targets, actions,
                                       row["currency"])
             member_warnings.extend(tw)
             all_targets.append(tgt)
