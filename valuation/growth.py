@@ -59,7 +59,8 @@ def cagr(start: FloatLike, end: FloatLike, years: FloatLike) -> GrowthRate:
     A rate is undefined when ``start <= 0`` (for example a move from a loss to
     a profit) or ``end < 0``; those elements get ``rate = NaN`` and a
     ``reason`` instead of raising, so one bad company does not stop a batch.
-    ``end == 0`` gives -100 %.  NaN/inf inputs and ``years <= 0`` are caller
+    ``end == 0`` gives -100 %; a ratio too large for float64 (a start near zero)
+    gives NaN with a reason rather than ``inf``.  NaN/inf inputs and ``years <= 0`` are caller
     mistakes and raise ``ValueError``.
 
     Parameters
@@ -92,10 +93,13 @@ def cagr(start: FloatLike, end: FloatLike, years: FloatLike) -> GrowthRate:
     reason[e < 0] = "end < 0: growth to a negative value is undefined"
     reason[s <= 0] = "start <= 0: growth from a non-positive base is undefined"
     ok = reason == ""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rate = np.where(
             ok, np.power(np.where(ok, e / np.where(ok, s, 1.0), 1.0), 1.0 / y) - 1.0, np.nan
         )
+    overflow = ok & ~np.isfinite(rate)
+    reason[overflow] = "end / start overflows float64: growth too large to represent"
+    rate = np.where(overflow, np.nan, rate)
     if shape.scalar:
         return GrowthRate(np.float64(rate), str(reason[()]))
     return GrowthRate(shape.out(rate, "cagr"), shape.out(reason, "reason"))

@@ -95,3 +95,9 @@ def test_fade_path_errors():
         fade_path(0.1, 0.0, 0, 0)
     with pytest.raises(ValueError, match="start_growth"):
         fade_path(np.nan, 0.0, 1, 1)
+
+
+def test_cagr_overflow_is_nan_with_reason():
+    # found by hypothesis: a subnormal start made end/start overflow to inf silently
+    g = cagr(2.2e-311, 1.0, 2)
+    assert np.isnan(g.rate) and "overflow" in g.reason
