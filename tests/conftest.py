@@ -6,6 +6,13 @@ import difflib
 import os
 
 import pytest
+from hypothesis import settings
+
+# Deterministic by default (same examples every run, so CI cannot fail by chance);
+# `pytest --hypothesis-profile=explore` searches new random examples locally.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=500)
+settings.load_profile("deterministic")
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
