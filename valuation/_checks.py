@@ -8,7 +8,15 @@ Every public model converts its inputs through :func:`broadcast`, which
 * broadcasts the arrays against each other, and
 * returns a :class:`Shape` that turns result arrays back into the caller's kind:
   scalars in -> 0-d numpy floats (``np.float64``) out, arrays in -> arrays out,
-  Series in -> Series with the same index out.
+  Series in -> Series with the same index out.  The shape also remembers which
+  inputs were given per company (an array or a Series, ``Shape.per_company``).
+
+The NaN rule of the package lives here (:func:`check_input`): a NaN *element* of
+a per-company array or Series is missing data for that company, which gets NaN
+results (and a ``"missing input: <field>"`` reason where the result has a status,
+a reason or warnings) while the other companies are computed as before; a NaN
+given as one number applies to every company and raises, as do wrong types,
+infinite values and finite values out of range.
 
 Validation helpers raise ``ValueError``/``TypeError`` naming the parameter and
 the offending value (and its label or position for arrays).  Inputs are never
@@ -19,8 +27,8 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Hashable
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -116,6 +124,8 @@ class Shape:
 
     shape: tuple[int, ...]
     index: pd.Index | None = None
+    #: Names of the inputs given per company (arrays or Series, not single numbers).
+    per_company: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def scalar(self) -> bool:
@@ -149,6 +159,7 @@ def broadcast(
     shape mismatches.
     """
     arrays: dict[str, np.ndarray] = {}
+    per_company: set[str] = set()
     index: pd.Index | None = None
     index_owner = ""
     for name, value in named.items():
@@ -173,6 +184,8 @@ def broadcast(
                 value = value.reindex(index)
         arr, _ = to_array(value, name)
         arrays[name] = arr
+        if arr.ndim:
+            per_company.add(name)
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError as exc:
@@ -190,7 +203,93 @@ def broadcast(
     if index is not None:
         shape = (len(index),)
     out = {k: np.broadcast_to(a, shape).copy() for k, a in arrays.items()}
-    return out, Shape(shape, index)
+    return out, Shape(shape, index, frozenset(per_company))
+
+
+def check_input(arr: np.ndarray, name: str, shape: Shape, **rules: Any) -> np.ndarray:
+    """:func:`check` under the package's NaN rule (see the module docstring).
+
+    NaN elements pass when ``name`` was given per company (``shape.per_company``);
+    a NaN given as one number raises, naming the parameter.  ``rules`` are the
+    bounds of :func:`check` (``gt``, ``ge``, ``lt``, ``le``, ``allow_inf``), applied
+    to the non-NaN elements.
+    """
+    arr = np.asarray(arr, dtype=float)
+    if name not in shape.per_company and arr.size and np.isnan(arr).any():
+        raise ValueError(
+            f"{name} must not be NaN, got nan (one value for every company; a NaN element "
+            "of an array or Series marks only that company as missing)"
+        )
+    return check(arr, name, index=shape.index, allow_nan=True, **rules)
+
+
+def missing_fields(arrays: dict[str, np.ndarray], n_shape: tuple[int, ...]) -> np.ndarray:
+    """Per company, the names of the inputs that are NaN there, joined by ``", "``.
+
+    ``arrays`` are broadcast per-company inputs (a trailing years axis, as in a
+    growth matrix, counts as NaN when any year is); the result is an object
+    array of shape ``n_shape`` holding ``""`` where nothing is missing.
+    """
+    out = np.full(n_shape, "", dtype=object)
+    for name, arr in arrays.items():
+        nan = np.isnan(np.asarray(arr, dtype=float))
+        if nan.ndim > len(n_shape):
+            nan = nan.any(axis=tuple(range(len(n_shape), nan.ndim)))
+        nan = np.broadcast_to(nan, n_shape)
+        if nan.any():
+            out[nan] = np.where(out[nan] == "", name, out[nan] + ", " + name)
+    return out
+
+
+def missing_reason(fields: str) -> str:
+    """The reason text of a company with NaN inputs: ``"missing input: price"``."""
+    return f"missing input: {fields}"
+
+
+def missing_warning(fields: str, consequence: str | None = None) -> str:
+    """The warning for a company with NaN inputs.
+
+    ``"missing input: revenue is NaN; the figures that depend on it are NaN"``
+    (``are NaN ... on them`` for several fields); ``consequence`` replaces the
+    part after the semicolon.
+    """
+    several = ", " in fields
+    if consequence is None:
+        consequence = f"the figures that depend on {'them' if several else 'it'} are NaN"
+    return f"{missing_reason(fields)} {'are' if several else 'is'} NaN; {consequence}"
+
+
+#: Columns of a result's ``warning_table``.
+WARNING_COLUMNS = ("company", "message")
+
+
+def company_label(labels: Sequence[Hashable], i: int, scalar: bool) -> Hashable:
+    """Company label of element ``i``: the Series label, else the position, None for a scalar."""
+    if scalar:
+        return None
+    label = labels[i]
+    return int(label) if isinstance(label, np.integer) else label
+
+
+def labelled_warnings(
+    items: Iterable[tuple[Hashable, str]],
+) -> tuple[tuple[str, ...], pd.DataFrame]:
+    """``(warnings, warning_table)`` from ``(company, message)`` pairs, in order.
+
+    ``warnings`` are for display (``"<company>: <message>"``, the message alone
+    for ``company=None``); ``warning_table`` has columns ``company`` and
+    ``message``, one row per warning, so callers never parse the strings.
+    """
+    pairs = list(items)
+    text = tuple(m if c is None else f"{c}: {m}" for c, m in pairs)
+    table = pd.DataFrame(
+        {
+            "company": pd.Series([c for c, _ in pairs], dtype=object),
+            "message": pd.Series([m for _, m in pairs], dtype=object),
+        },
+        columns=list(WARNING_COLUMNS),
+    )
+    return text, table
 
 
 def check_int(value: Any, name: str, *, ge: int) -> int:

@@ -4,6 +4,14 @@ Conventions
 -----------
 Rates are decimals (0.25 = 25 % a year).  Years are year ends: growth in year
 ``t`` takes revenue from the end of year ``t-1`` to the end of year ``t``.
+
+NaN rule (the same in every model of the package): a NaN element of a
+per-company array or Series is missing data for that company, which gets NaN
+(:func:`cagr` adds the reason ``'missing input: <fields>'``; :func:`fade_path`
+gives that company a row of NaN) while the other companies are computed as
+before.  A NaN given as one number applies to every company and raises
+``ValueError``, as do infinite values and finite values out of range.
+:func:`trend_growth` fits one time series, so a NaN in it raises.
 """
 
 from __future__ import annotations
@@ -14,7 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from valuation._checks import broadcast, check, check_int, html_table
+from valuation._checks import (
+    broadcast,
+    check,
+    check_input,
+    check_int,
+    html_table,
+    missing_fields,
+    missing_reason,
+)
 from valuation._typing import FloatLike
 
 __all__ = ["GrowthRate", "TrendGrowth", "cagr", "fade_path", "trend_growth"]
@@ -60,7 +76,9 @@ def cagr(start: FloatLike, end: FloatLike, years: FloatLike) -> GrowthRate:
     a profit) or ``end < 0``; those elements get ``rate = NaN`` and a
     ``reason`` instead of raising, so one bad company does not stop a batch.
     ``end == 0`` gives -100 %; a ratio too large for float64 (a start near zero)
-    gives NaN with a reason rather than ``inf``.  NaN/inf inputs and ``years <= 0`` are caller
+    gives NaN with a reason rather than ``inf``.  A NaN element of a
+    per-company input gives NaN with the reason ``'missing input: <fields>'``.
+    A NaN given as one number, inf inputs and ``years <= 0`` are caller
     mistakes and raise ``ValueError``.
 
     Parameters
@@ -84,14 +102,19 @@ def cagr(start: FloatLike, end: FloatLike, years: FloatLike) -> GrowthRate:
     array([ 1., nan])
     >>> list(g.reason)
     ['', 'start <= 0: growth from a non-positive base is undefined']
+    >>> list(cagr([100.0, np.nan], 121.0, 2).reason)
+    ['', 'missing input: start']
     """
     arrs, shape = broadcast({"start": start, "end": end, "years": years})
-    s = check(arrs["start"], "start", index=shape.index)
-    e = check(arrs["end"], "end", index=shape.index)
-    y = check(arrs["years"], "years", index=shape.index, gt=0)
+    s = check_input(arrs["start"], "start", shape)
+    e = check_input(arrs["end"], "end", shape)
+    y = check_input(arrs["years"], "years", shape, gt=0)
     reason = np.full(s.shape, "", dtype=object)
     reason[e < 0] = "end < 0: growth to a negative value is undefined"
     reason[s <= 0] = "start <= 0: growth from a non-positive base is undefined"
+    missing = missing_fields({k: arrs[k] for k in ("start", "end", "years")}, s.shape)
+    has_nan = missing != ""
+    reason[has_nan] = [missing_reason(m) for m in missing[has_nan]]
     ok = reason == ""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rate = np.where(
@@ -234,7 +257,8 @@ def fade_path(
     Parameters
     ----------
     start_growth, terminal_growth : float or array of shape (n,)
-        Broadcast against each other (one element per company).
+        Broadcast against each other (one element per company); a NaN element
+        gives that company a row of NaN.
     high_years, fade_years : int
         Number of years; ``high_years + fade_years >= 1``.
 
@@ -256,7 +280,7 @@ def fade_path(
     if high + fade < 1:
         raise ValueError(f"high_years + fade_years must be at least 1, got {high} + {fade}")
     arrs, shape = broadcast({"start_growth": start_growth, "terminal_growth": terminal_growth})
-    g0 = check(arrs["start_growth"], "start_growth", index=shape.index, gt=-1)
-    gt = check(arrs["terminal_growth"], "terminal_growth", index=shape.index, gt=-1)
+    g0 = check_input(arrs["start_growth"], "start_growth", shape, gt=-1)
+    gt = check_input(arrs["terminal_growth"], "terminal_growth", shape, gt=-1)
     w = _fade_weights(high, fade)
     return g0[..., None] + (gt - g0)[..., None] * w

@@ -20,17 +20,38 @@ Conventions
 Every per-company input is a number, an array (one element per company) or a
 Series indexed by company; results come back in the same kind (scalars give
 0-d ``np.float64``), labels preserved.
+
+NaN rule: a NaN element of a per-company input (or of a company's row of a
+2-d growth matrix) is missing data for that company: the figures that depend
+on it are NaN for that company and :func:`dcf` adds a ``"missing input:
+<field>"`` warning naming it, while the other companies are computed as
+before.  A NaN given as one number, or in a 1-d growth path shared by every
+company, raises ``ValueError``; so do infinite values (other than the
+documented ``math.inf``) and finite values out of range.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from valuation._checks import broadcast, check, check_int, fmt, html_table
+from valuation._checks import (
+    Shape,
+    broadcast,
+    check,
+    check_input,
+    check_int,
+    company_label,
+    fmt,
+    html_table,
+    labelled_warnings,
+    missing_fields,
+    missing_warning,
+)
 from valuation._typing import FloatLike, GrowthLike
 
 __all__ = ["DCFResult", "dcf", "gordon_value"]
@@ -41,7 +62,7 @@ PRICE_MULTIPLE_LIMIT = 10.0
 
 
 def _check_spread(r: np.ndarray, g: np.ndarray, index: pd.Index | None, g_name: str) -> None:
-    bad = ~(r > g)
+    bad = r <= g  # NaN (a missing company) compares False
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
         where = (
@@ -62,7 +83,8 @@ def gordon_value(cash_flow_next: FloatLike, discount_rate: FloatLike, growth: Fl
     ``value_0 = cash_flow_next / (discount_rate - growth)``, where
     ``cash_flow_next`` arrives one year from now (end of year 1).
 
-    Raises ``ValueError`` when ``discount_rate <= growth``.
+    Raises ``ValueError`` when ``discount_rate <= growth``.  A NaN element of a
+    per-company input gives NaN for that company (a single NaN raises).
 
     Examples
     --------
@@ -71,13 +93,15 @@ def gordon_value(cash_flow_next: FloatLike, discount_rate: FloatLike, growth: Fl
 
     >>> round(float(gordon_value(1.68, 0.12, 0.08)), 10)
     42.0
+    >>> gordon_value(np.array([1.0, np.nan]), 0.10, 0.05)
+    array([20., nan])
     """
     arrs, shape = broadcast(
         {"cash_flow_next": cash_flow_next, "discount_rate": discount_rate, "growth": growth}
     )
-    cf = check(arrs["cash_flow_next"], "cash_flow_next", index=shape.index)
-    r = check(arrs["discount_rate"], "discount_rate", index=shape.index, gt=-1)
-    g = check(arrs["growth"], "growth", index=shape.index, gt=-1)
+    cf = check_input(arrs["cash_flow_next"], "cash_flow_next", shape)
+    r = check_input(arrs["discount_rate"], "discount_rate", shape, gt=-1)
+    g = check_input(arrs["growth"], "growth", shape, gt=-1)
     _check_spread(r, g, shape.index, "growth")
     return shape.out(cf / (r - g), "gordon_value")
 
@@ -113,35 +137,46 @@ def _growth_matrix(growth: GrowthLike) -> tuple[np.ndarray, Any]:
     return arr, rows
 
 
-def _validate_common(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Any]:
+#: Bounds of the per-company DCF parameters shared by the models.
+_RULES: dict[str, dict[str, Any]] = {
+    "price": {"gt": 0},
+    "revenue": {"gt": 0},
+    "operating_margin": {"le": 1},
+    "target_margin": {"le": 1},
+    "tax_rate": {"ge": 0, "lt": 1},
+    "sales_to_capital": {"gt": 0, "allow_inf": True},
+    "discount_rate": {"gt": -1},
+    "terminal_growth": {"gt": -1},
+    "terminal_roic": {"gt": 0, "allow_inf": True},
+    "net_cash": {},
+    "shares": {"gt": 0},
+}
+
+
+def _validate_common(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Shape]:
     """Broadcast and validate the per-company DCF parameters shared by the models."""
     arrs, shape = broadcast(named)
+    return _check_common(arrs, shape), shape
+
+
+def _check_common(arrs: dict[str, np.ndarray], shape: Shape) -> dict[str, np.ndarray]:
+    """Validate broadcast DCF parameters under the NaN rule; fill the defaults.
+
+    ``target_margin`` defaults to ``operating_margin`` and ``terminal_roic`` to
+    ``discount_rate`` (so a NaN in those propagates to the default).
+    """
     ix = shape.index
     out: dict[str, np.ndarray] = {}
-    rules: dict[str, dict[str, Any]] = {
-        "price": {"gt": 0},
-        "revenue": {"gt": 0},
-        "operating_margin": {"le": 1},
-        "target_margin": {"le": 1},
-        "tax_rate": {"ge": 0, "lt": 1},
-        "sales_to_capital": {"gt": 0, "allow_inf": True},
-        "discount_rate": {"gt": -1},
-        "terminal_growth": {"gt": -1},
-        "terminal_roic": {"gt": 0, "allow_inf": True},
-        "net_cash": {},
-        "shares": {"gt": 0},
-    }
     for name, arr in arrs.items():
-        out[name] = check(arr, name, index=ix, **rules.get(name, {}))
+        out[name] = check_input(arr, name, shape, **_RULES.get(name, {}))
     if "target_margin" not in out and "operating_margin" in out:
         out["target_margin"] = out["operating_margin"].copy()
     if "terminal_roic" not in out and "discount_rate" in out:
         out["terminal_roic"] = out["discount_rate"].copy()
     if "discount_rate" in out and "terminal_growth" in out:
         _check_spread(out["discount_rate"], out["terminal_growth"], ix, "terminal_growth")
-    if "terminal_roic" in out and "terminal_growth" in out:
-        pass  # terminal_growth > terminal_roic is allowed: the terminal FCFF is then negative
-    return out, shape
+    # terminal_growth > terminal_roic is allowed: the terminal FCFF is then negative
+    return out
 
 
 def _cash_flows(
@@ -243,7 +278,12 @@ class DCFResult:
     summary : pandas.DataFrame
         One row per company with the figures above.
     warnings : tuple of str
-        Guard-rail messages, one per company and issue.
+        Missing-input and guard-rail messages for display, one per company and
+        issue, prefixed by the company label (``"NVDA: terminal value is ..."``).
+    warning_table : pandas.DataFrame
+        The same warnings, in the same order, as columns ``company`` (the
+        Series label, else the integer position; None for a scalar call) and
+        ``message`` (without the label), so callers never parse the strings.
     """
 
     enterprise_value: Any
@@ -255,6 +295,9 @@ class DCFResult:
     table: pd.DataFrame
     summary: pd.DataFrame
     warnings: tuple[str, ...] = ()
+    warning_table: pd.DataFrame = field(
+        default_factory=lambda: labelled_warnings(())[1], repr=False
+    )
 
     def _repr_html_(self) -> str:
         return html_table("Discounted cash flow (FCFF)", self.summary, self.warnings)
@@ -263,27 +306,41 @@ class DCFResult:
 def _guard_rails(
     labels: pd.Index,
     scalar: bool,
+    missing: np.ndarray,
     share: np.ndarray,
     equity: np.ndarray,
     vps: np.ndarray,
     price: np.ndarray | None,
-) -> tuple[str, ...]:
-    out: list[str] = []
-    for i, label in enumerate(labels):
-        who = "" if scalar else f"{label}: "
+) -> list[tuple[Hashable, str]]:
+    """``(company, message)`` pairs: missing inputs first, then the guard-rails."""
+    out: list[tuple[Hashable, str]] = []
+    for i in range(len(labels)):
+        who = company_label(labels, i, scalar)
+        if missing[i] == "price":
+            out.append(
+                (who, missing_warning("price", "the value-over-price guard-rail is not checked"))
+            )
+        elif missing[i]:
+            out.append((who, missing_warning(missing[i])))
         if share[i] > TERMINAL_SHARE_LIMIT:
             out.append(
-                f"{who}terminal value is {share[i]:.0%} of enterprise value "
-                f"(over {TERMINAL_SHARE_LIMIT:.0%})"
+                (
+                    who,
+                    f"terminal value is {share[i]:.0%} of enterprise value "
+                    f"(over {TERMINAL_SHARE_LIMIT:.0%})",
+                )
             )
         if equity[i] < 0:
-            out.append(f"{who}negative equity value {equity[i]:,.4g}")
+            out.append((who, f"negative equity value {equity[i]:,.4g}"))
         if price is not None and vps[i] > PRICE_MULTIPLE_LIMIT * price[i]:
             out.append(
-                f"{who}value per share {vps[i]:,.4g} is over {PRICE_MULTIPLE_LIMIT:g}x "
-                f"the price {price[i]:,.4g}"
+                (
+                    who,
+                    f"value per share {vps[i]:,.4g} is over {PRICE_MULTIPLE_LIMIT:g}x "
+                    f"the price {price[i]:,.4g}",
+                )
             )
-    return tuple(out)
+    return out
 
 
 def dcf(
@@ -307,12 +364,16 @@ def dcf(
     See the module docstring for the formulas and timing (year-end cash flows,
     discount factor ``(1 + r) ** -t``, terminal value at year T).
 
+    A NaN element of a per-company input (or in a company's row of a 2-d
+    growth matrix) makes the figures that depend on it NaN for that company
+    only, with a ``"missing input: <field>"`` warning; see the module docstring.
+
     Parameters
     ----------
     revenue : float, array (n,) or Series
         Latest annual revenue (> 0), one per company.
     growth : array (T,) or (n, T), or DataFrame (companies × years)
-        Revenue growth per year; a 1-d path applies to every company.
+        Revenue growth per year; a 1-d path applies to every company (no NaN).
     operating_margin : float, array or Series
         Current operating (EBIT) margin.
     target_margin : float, array or Series, optional
@@ -350,6 +411,20 @@ def dcf(
     [17.0, 18.7]
     >>> round(float(res.value_per_share), 4)   # 17/1.1 + 18.7/1.21 + (24.2/0.1)/1.21
     230.9091
+
+    A company without a revenue figure is NaN, with a warning naming it;
+    ``warning_table`` gives each warning's company label apart from its text:
+
+    >>> res = dcf(pd.Series([100.0, np.nan], index=["A", "B"]), [0.10, 0.10],
+    ...           operating_margin=0.2, tax_rate=0.0, sales_to_capital=2.0,
+    ...           discount_rate=0.10, terminal_growth=0.0)
+    >>> res.value_per_share.round(4).to_dict()
+    {'A': 230.9091, 'B': nan}
+    >>> res.warnings
+    ('A: terminal value is 87% of enterprise value (over 85%)', \
+'B: missing input: revenue is NaN; the figures that depend on it are NaN')
+    >>> res.warning_table["company"].tolist()
+    ['A', 'B']
     """
     g_arr, rows = _growth_matrix(growth)
     my = check_int(margin_years, "margin_years", ge=1)
@@ -368,10 +443,17 @@ def dcf(
         "price": price,
     }
     p, shape = _validate_common(named)
-    check(g_arr, "growth", gt=-1)
+    if g_arr.ndim == 1 and np.isnan(g_arr).any():
+        year = int(np.flatnonzero(np.isnan(g_arr))[0]) + 1
+        raise ValueError(
+            f"growth must not be NaN, got nan in year {year} (a 1-d growth path applies to "
+            "every company; a NaN in a row of a (companies, years) array or DataFrame marks "
+            "only that company as missing)"
+        )
+    check(g_arr, "growth", allow_nan=True, gt=-1)
     if rows is not None:
         g_arr = g_arr[p.pop("growth").astype(int)]
-        shape = type(shape)(shape.shape if shape.shape else (g_arr.shape[0],), shape.index)
+        shape = replace(shape, shape=shape.shape if shape.shape else (g_arr.shape[0],))
     n_shape = shape.shape
     one = {k: np.atleast_1d(v) for k, v in p.items()}
     n = int(np.prod(n_shape)) if n_shape else 1
@@ -425,7 +507,11 @@ def dcf(
         },
         index=labels,
     )
-    warnings = _guard_rails(labels, shape.scalar, share, equity, vps, one.get("price"))
+    given = {k: g2 if k == "growth" else one[k] for k in named if k in shape.per_company}
+    missing = missing_fields(given, (n,))
+    warnings, warning_table = labelled_warnings(
+        _guard_rails(labels, shape.scalar, missing, share, equity, vps, one.get("price"))
+    )
     return DCFResult(
         enterprise_value=shape.out(ev, "enterprise_value"),
         equity_value=shape.out(equity, "equity_value"),
@@ -436,4 +522,5 @@ def dcf(
         table=table,
         summary=summary,
         warnings=warnings,
+        warning_table=warning_table,
     )

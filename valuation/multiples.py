@@ -5,7 +5,16 @@ Conventions
 Ratios that are not meaningful (P/E on non-positive EPS, PEG on non-positive
 growth, EV/sales on non-positive revenue or enterprise value) are NaN with a
 reason, returned in a :class:`MultipleResult` with ``.value`` and ``.reason``
-(``""`` where the value is defined).  NaN or infinite inputs raise.
+(``""`` where the value is defined).
+
+NaN rule (the same in every model of the package): a NaN element of a
+per-company array or Series is missing data for that company, which gets NaN
+with the reason ``'missing input: <fields>'`` (:meth:`PeerRegression.predict`
+and :meth:`PeerRegression.implied_price` give NaN) while the other companies
+are computed as before.  A NaN given as one number applies to every company
+and raises ``ValueError``, as do infinite inputs and finite values out of
+range.  :func:`peer_regression` fits across the peers, so a NaN peer raises
+instead of being dropped silently: drop it explicitly first.
 """
 
 from __future__ import annotations
@@ -16,7 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from valuation._checks import broadcast, check, html_table
+from valuation._checks import (
+    Shape,
+    broadcast,
+    check,
+    check_input,
+    html_table,
+    missing_fields,
+    missing_reason,
+)
 from valuation._typing import FloatLike
 
 __all__ = ["MultipleResult", "PeerRegression", "ev_to_sales", "pe_ratio", "peer_regression", "peg"]
@@ -59,9 +76,17 @@ class MultipleResult:
 
 
 def _ratio(
-    num: np.ndarray, den: np.ndarray, reasons: list[tuple[np.ndarray, str]], shape: Any, name: str
+    num: np.ndarray,
+    den: np.ndarray,
+    reasons: list[tuple[np.ndarray, str]],
+    shape: Shape,
+    name: str,
+    inputs: dict[str, np.ndarray],
 ) -> MultipleResult:
     reason = np.full(num.shape, "", dtype=object)
+    missing = missing_fields(inputs, num.shape)
+    has_nan = missing != ""
+    reason[has_nan] = [missing_reason(m) for m in missing[has_nan]]
     for mask, text in reasons:
         reason[mask & (reason == "")] = text
     ok = reason == ""
@@ -81,11 +106,15 @@ def pe_ratio(price: FloatLike, eps: FloatLike) -> MultipleResult:
     25.0
     >>> pe_ratio(100.0, -1.0).reason
     'eps <= 0: P/E not meaningful'
+    >>> list(pe_ratio(100.0, [4.0, np.nan]).reason)
+    ['', 'missing input: eps']
     """
     a, shape = broadcast({"price": price, "eps": eps})
-    p = check(a["price"], "price", index=shape.index, gt=0)
-    e = check(a["eps"], "eps", index=shape.index)
-    return _ratio(p, e, [(e <= 0, "eps <= 0: P/E not meaningful")], shape, "pe_ratio")
+    p = check_input(a["price"], "price", shape, gt=0)
+    e = check_input(a["eps"], "eps", shape)
+    return _ratio(
+        p, e, [(e <= 0, "eps <= 0: P/E not meaningful")], shape, "pe_ratio", {"price": p, "eps": e}
+    )
 
 
 def ev_to_sales(enterprise_value: FloatLike, revenue: FloatLike) -> MultipleResult:
@@ -97,8 +126,8 @@ def ev_to_sales(enterprise_value: FloatLike, revenue: FloatLike) -> MultipleResu
     89.0
     """
     a, shape = broadcast({"enterprise_value": enterprise_value, "revenue": revenue})
-    ev = check(a["enterprise_value"], "enterprise_value", index=shape.index)
-    rev = check(a["revenue"], "revenue", index=shape.index)
+    ev = check_input(a["enterprise_value"], "enterprise_value", shape)
+    rev = check_input(a["revenue"], "revenue", shape)
     return _ratio(
         ev,
         rev,
@@ -108,6 +137,7 @@ def ev_to_sales(enterprise_value: FloatLike, revenue: FloatLike) -> MultipleResu
         ],
         shape,
         "ev_to_sales",
+        {"enterprise_value": ev, "revenue": rev},
     )
 
 
@@ -125,8 +155,8 @@ def peg(pe: FloatLike, growth_pct: FloatLike) -> MultipleResult:
     'growth_pct <= 0: PEG not meaningful'
     """
     a, shape = broadcast({"pe": pe, "growth_pct": growth_pct})
-    p = check(a["pe"], "pe", index=shape.index)
-    g = check(a["growth_pct"], "growth_pct", index=shape.index)
+    p = check_input(a["pe"], "pe", shape)
+    g = check_input(a["growth_pct"], "growth_pct", shape)
     return _ratio(
         p,
         g,
@@ -136,6 +166,7 @@ def peg(pe: FloatLike, growth_pct: FloatLike) -> MultipleResult:
         ],
         shape,
         "peg",
+        {"pe": p, "growth_pct": g},
     )
 
 
@@ -185,9 +216,12 @@ class PeerRegression:
         return self._fit.summary()
 
     def predict(self, growth: FloatLike) -> Any:
-        """Fitted multiple at ``growth`` (back-transformed with ``exp`` when ``log``)."""
+        """Fitted multiple at ``growth`` (back-transformed with ``exp`` when ``log``).
+
+        A NaN element of a per-company ``growth`` gives NaN for that company.
+        """
         a, shape = broadcast({"growth": growth})
-        g = check(a["growth"], "growth", index=shape.index)
+        g = check_input(a["growth"], "growth", shape)
         y = self.params["const"] + self.params["growth"] * g
         return shape.out(np.exp(y) if self.log else y, "fitted_multiple")
 
@@ -196,7 +230,8 @@ class PeerRegression:
 
         Without ``growth``, ``metric_per_share`` must be a Series whose labels are
         peers in :attr:`table`, and each peer's fitted multiple is used; with
-        ``growth``, the multiple is predicted at that growth.
+        ``growth``, the multiple is predicted at that growth.  A NaN element of a
+        per-company input gives NaN for that company.
         """
         if growth is None:
             if not isinstance(metric_per_share, pd.Series):
@@ -213,13 +248,15 @@ class PeerRegression:
                 metric_per_share.to_numpy(dtype=float, copy=True),
                 "metric_per_share",
                 index=metric_per_share.index,
+                allow_nan=True,
             )
             return pd.Series(
                 fitted.to_numpy() * m, index=metric_per_share.index, name="implied_price"
             )
         a, shape = broadcast({"metric_per_share": metric_per_share, "growth": growth})
-        m = check(a["metric_per_share"], "metric_per_share", index=shape.index)
-        fitted = np.asarray(self.predict(a["growth"]), dtype=float)
+        m = check_input(a["metric_per_share"], "metric_per_share", shape)
+        g = check_input(a["growth"], "growth", shape)
+        fitted = np.asarray(self.predict(g), dtype=float)
         return shape.out(fitted * m, "implied_price")
 
     def _repr_html_(self) -> str:

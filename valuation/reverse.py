@@ -34,18 +34,36 @@ growth is NaN and the status is one of
   but stays above the price even at the top of the bracket),
 * ``'growth destroys value'`` (value falls as growth rises and is below the
   price even at the lowest growth).
+
+Conventions
+-----------
+NaN rule (the same in every model of the package): a company with a NaN
+element in a per-company input is not solved; its growth is NaN, its status
+is ``'missing input: <fields>'`` and a warning names it, while the other
+companies are solved as before.  A NaN given as one number applies to every
+company and raises ``ValueError``, as do wrong types and finite values out of
+range (a negative price, ``discount_rate <= terminal_growth``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from valuation._checks import check_int, fmt, html_table
+from valuation._checks import (
+    check_int,
+    company_label,
+    fmt,
+    html_table,
+    labelled_warnings,
+    missing_fields,
+    missing_reason,
+    missing_warning,
+)
 from valuation._typing import FloatLike
 from valuation.growth import _fade_weights
 from valuation.intrinsic import _validate_common
@@ -74,12 +92,18 @@ class ImpliedGrowth:
     growth : float, ndarray or Series
         Implied high-growth rate; NaN where no rate in the bracket justifies the price.
     status : str, ndarray of str or Series of str
-        ``'ok'``, ``'ok: value falls as growth rises'`` or why there is no root.
+        ``'ok'``, ``'ok: value falls as growth rises'``, why there is no root,
+        or ``'missing input: <fields>'`` for a company with NaN inputs.
     table : pandas.DataFrame
         Per company: price, growth, status, value_at_low, value_at_high,
         return_on_new_capital, discount_rate.
     warnings : tuple of str
+        For display, prefixed by the company label (``"NVDA: value crosses ..."``).
     bracket : tuple of float
+    warning_table : pandas.DataFrame
+        The same warnings, in the same order, as columns ``company`` (the
+        Series label, else the integer position; None for a scalar call) and
+        ``message`` (without the label), so callers never parse the strings.
     """
 
     growth: Any
@@ -87,6 +111,9 @@ class ImpliedGrowth:
     table: pd.DataFrame
     warnings: tuple[str, ...] = ()
     bracket: tuple[float, float] = (-0.5, 3.0)
+    warning_table: pd.DataFrame = field(
+        default_factory=lambda: labelled_warnings(())[1], repr=False
+    )
 
     @property
     def ok(self) -> Any:
@@ -248,7 +275,10 @@ def implied_growth(
     ...).value_per_share == price`` for ``g`` in ``bracket`` for all companies
     at once (see the module docstring for the solver, statuses and the
     non-monotone case).  Never raises for a single company without a root:
-    its growth is NaN with a status.  Invalid inputs raise ``ValueError``.
+    its growth is NaN with a status.  A company with a NaN per-company input
+    is not solved: NaN growth, status ``'missing input: <fields>'`` and a
+    warning.  Invalid inputs (a NaN given as one number, wrong types, finite
+    values out of range) raise ``ValueError``/``TypeError``.
 
     Parameters
     ----------
@@ -273,6 +303,12 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
     >>> res = implied_growth(price, 100.0, high_years=5, fade_years=5, **kw)
     >>> round(float(res.growth), 8), res.status
     (0.3, 'ok')
+    >>> two = implied_growth(pd.Series([float(price), np.nan], index=["A", "B"]), 100.0,
+    ...                      high_years=5, fade_years=5, **kw)
+    >>> two.growth.round(8).to_dict(), two.status["B"]
+    ({'A': 0.3, 'B': nan}, 'missing input: price')
+    >>> two.warning_table.values.tolist()
+    [['B', 'missing input: price is NaN; the implied growth is NaN']]
     """
     high = check_int(high_years, "high_years", ge=0)
     fade = check_int(fade_years, "fade_years", ge=0)
@@ -304,6 +340,72 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
     )
     n = int(np.prod(shape.shape)) if shape.shape else 1
     p = {k: np.broadcast_to(np.atleast_1d(v), (n,)).copy() for k, v in p.items()}
+    given = [k for k in p if k in shape.per_company]
+    missing = missing_fields({k: p[k] for k in given}, (n,))
+    todo = np.flatnonzero(missing == "")
+    roots = np.full(n, np.nan)
+    status = np.array([missing_reason(m) for m in missing], dtype=object)
+    value_low = np.full(n, np.nan)
+    value_high = np.full(n, np.nan)
+    multi = np.zeros(n, dtype=bool)
+    if todo.size:
+        solved = _solve({k: v[todo] for k, v in p.items()}, my, high, fade, lo, hi)
+        roots[todo], status[todo], multi[todo] = solved[0], solved[1], solved[2]
+        value_low[todo] = solved[3] + p["price"][todo]
+        value_high[todo] = solved[4] + p["price"][todo]
+    labels = shape.labels(n)
+    items: list[tuple[Hashable, str]] = []
+    for i in range(n):
+        who = company_label(labels, i, shape.scalar)
+        if missing[i]:
+            items.append((who, missing_warning(missing[i], "the implied growth is NaN")))
+        elif multi[i]:
+            items.append(
+                (
+                    who,
+                    "value crosses the price more than once in the bracket; the lowest "
+                    "implied growth is reported",
+                )
+            )
+    warnings, warning_table = labelled_warnings(items)
+    table = pd.DataFrame(
+        {
+            "price": p["price"],
+            "growth": roots,
+            "status": status,
+            "value_at_low": value_low,
+            "value_at_high": value_high,
+            "return_on_new_capital": p["target_margin"]
+            * (1 - p["tax_rate"])
+            * p["sales_to_capital"],
+            "discount_rate": p["discount_rate"],
+        },
+        index=labels,
+    )
+    if shape.scalar:
+        return ImpliedGrowth(
+            np.float64(roots[0]), str(status[0]), table, warnings, (lo, hi), warning_table
+        )
+    return ImpliedGrowth(
+        shape.out(roots, "implied_growth"),
+        shape.out(status, "status"),
+        table,
+        warnings,
+        (lo, hi),
+        warning_table,
+    )
+
+
+def _solve(
+    p: dict[str, np.ndarray], my: int, high: int, fade: int, lo: float, hi: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Solver kernel on validated, complete (n,) inputs.
+
+    Returns ``(roots, status, multi, excess_at_low, excess_at_high)``: ``multi``
+    flags companies whose value crosses the price more than once and the
+    excesses are value minus price at the ends of the bracket.
+    """
+    n = p["price"].size
     T = high + fade
     W, c = _linear_weights(p, my, T)
     fw = _fade_weights(high, fade)
@@ -365,29 +467,5 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
     status[above & ~rising_overall] = STATUS_ABOVE
     status[~has & ~above & rising_overall] = STATUS_ABOVE
     status[~has & ~above & ~rising_overall] = STATUS_DESTROYS
-    labels = shape.labels(n)
-    multi = (cross.sum(axis=1) > 1) | hump
-    warnings = tuple(
-        f"{'' if shape.scalar else f'{labels[i]}: '}value crosses the price more than once in the "
-        f"bracket; the lowest implied growth is reported"
-        for i in np.flatnonzero(multi & has)
-    )
-    table = pd.DataFrame(
-        {
-            "price": p["price"],
-            "growth": roots,
-            "status": status,
-            "value_at_low": F[:, 0] + p["price"],
-            "value_at_high": F[:, -1] + p["price"],
-            "return_on_new_capital": p["target_margin"]
-            * (1 - p["tax_rate"])
-            * p["sales_to_capital"],
-            "discount_rate": p["discount_rate"],
-        },
-        index=labels,
-    )
-    if shape.scalar:
-        return ImpliedGrowth(np.float64(roots[0]), str(status[0]), table, warnings, (lo, hi))
-    return ImpliedGrowth(
-        shape.out(roots, "implied_growth"), shape.out(status, "status"), table, warnings, (lo, hi)
-    )
+    multi = ((cross.sum(axis=1) > 1) | hump) & has
+    return roots, status, multi, F[:, 0], F[:, -1]

@@ -45,20 +45,43 @@ Log price follows a driftless Brownian motion, ``ln S_t = ln S_0 + sigma W_t``
 (zero drift of the *log* price).  By the reflection principle the probability
 of touching ``K`` by ``T`` is ``2 (1 - Phi(|ln(K/S)| / (sigma sqrt(T))))``
 for both ``K > S`` (running max) and ``K < S`` (running min); ``K == S`` gives 1.
+
+Conventions
+-----------
+NaN rule (the same in every model of the package): a NaN element of a
+per-company input (an entry of an array or Series, including the entries of
+the ``(mean, sd)`` pairs) is missing data for that company.  In
+:func:`simulate_value` the figures that depend on it are NaN for that
+company (a NaN price only makes ``prob_above_price`` NaN) and a
+``"missing input: <fields>"`` warning names it; :func:`target_hit_probability`
+gives NaN for that company.  The other companies are computed as before, with
+the same random draws.  A NaN given as one number applies to every company and
+raises ``ValueError``, as do wrong types and finite values out of range.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from valuation._checks import broadcast, check, check_int, html_table
+from valuation._checks import (
+    broadcast,
+    check,
+    check_input,
+    check_int,
+    company_label,
+    html_table,
+    labelled_warnings,
+    missing_fields,
+    missing_warning,
+)
 from valuation._typing import FloatLike, SeedLike
 from valuation.growth import _fade_weights
-from valuation.intrinsic import _validate_common
+from valuation.intrinsic import _check_common
 
 __all__ = ["SimulationResult", "simulate_value", "target_hit_probability"]
 
@@ -91,6 +114,11 @@ class SimulationResult:
         Per company: p5, p25, p50, p75, p95, mean, prob_above_price, price.
     paths : int
     warnings : tuple of str
+        For display, prefixed by the company label (``"NVDA: 1.9% of ..."``).
+    warning_table : pandas.DataFrame
+        The same warnings, in the same order, as columns ``company`` (the
+        Series label, else the integer position; None for a scalar call) and
+        ``message`` (without the label).
     """
 
     percentiles: Any
@@ -99,6 +127,9 @@ class SimulationResult:
     table: pd.DataFrame
     paths: int
     warnings: tuple[str, ...] = ()
+    warning_table: pd.DataFrame = field(
+        default_factory=lambda: labelled_warnings(())[1], repr=False
+    )
 
     def _repr_html_(self) -> str:
         return html_table(f"Monte Carlo DCF ({self.paths:,} paths)", self.table, self.warnings)
@@ -289,12 +320,11 @@ def simulate_value(
             "net_cash": net_cash,
         }
     )
-    ix = shape.index
     for nm in ("growth_mean", "margin_mean"):
-        check(arrs[nm], nm, index=ix)
-    check(arrs["discount_rate_mean"], "discount_rate_mean", index=ix, gt=-1)
+        check_input(arrs[nm], nm, shape)
+    check_input(arrs["discount_rate_mean"], "discount_rate_mean", shape, gt=-1)
     for nm in ("growth_sd", "margin_sd", "discount_rate_sd"):
-        check(arrs[nm], nm, index=ix, ge=0)
+        check_input(arrs[nm], nm, shape, ge=0)
     base = {
         k: arrs[k]
         for k in (
@@ -310,7 +340,7 @@ def simulate_value(
     }
     if "terminal_roic" in arrs:
         base["terminal_roic"] = arrs["terminal_roic"]
-    p, _ = _validate_common(base)
+    p = _check_common(base, shape)
     n = int(np.prod(shape.shape)) if shape.shape else 1
     p = {k: np.broadcast_to(np.atleast_1d(v), (n,)) for k, v in p.items()}
     a = {
@@ -382,18 +412,30 @@ def simulate_value(
         mean[sl] = out.mean(axis=1)
         # after the mean: partitioning in place reorders the rows
         q[sl] = np.percentile(out, PERCENTILES, axis=1, overwrite_input=True).T
+    missing = missing_fields({k: v for k, v in arrs.items() if k in shape.per_company}, (n,))
+    prob[np.isnan(p["price"]) | np.isnan(mean)] = np.nan  # no value or no price to compare
     labels = shape.labels(n)
     cols = [f"p{x}" for x in PERCENTILES]
     table = pd.DataFrame(q, index=labels, columns=cols)
     table["mean"] = mean
     table["prob_above_price"] = prob
     table["price"] = p["price"]
-    warnings = tuple(
-        f"{'' if shape.scalar else f'{labels[i]}: '}"
-        f"{floor_hits[i] / n_paths:.1%} of discount-rate draws "
-        f"clipped at terminal_growth + {spread:g}"
-        for i in np.flatnonzero(floor_hits / n_paths > 0.01)
-    )
+    items: list[tuple[Hashable, str]] = []
+    for i in range(n):
+        who = company_label(labels, i, shape.scalar)
+        if missing[i] == "price":
+            items.append((who, missing_warning("price", "prob_above_price is NaN")))
+        elif missing[i]:
+            items.append((who, missing_warning(missing[i])))
+        if floor_hits[i] / n_paths > 0.01:
+            items.append(
+                (
+                    who,
+                    f"{floor_hits[i] / n_paths:.1%} of discount-rate draws "
+                    f"clipped at terminal_growth + {spread:g}",
+                )
+            )
+    warnings, warning_table = labelled_warnings(items)
     if shape.scalar:
         percentiles: Any = pd.Series(
             q[0], index=pd.Index(PERCENTILES, name="percentile"), name="value_per_share"
@@ -409,6 +451,7 @@ def simulate_value(
         table=table,
         paths=n_paths,
         warnings=warnings,
+        warning_table=warning_table,
     )
 
 
@@ -422,7 +465,8 @@ def target_hit_probability(
     ``P = 2 * (1 - Phi(|ln(target / price)| / (volatility * sqrt(horizon_years))))``,
     the same formula for targets above (running maximum) and below (running
     minimum) the price; ``target == price`` gives 1; zero volatility or
-    horizon gives 0 for any other target.
+    horizon gives 0 for any other target.  A NaN element of a per-company
+    input gives NaN for that company (a single NaN raises).
 
     Examples
     --------
@@ -440,10 +484,10 @@ def target_hit_probability(
         },
         max_ndim=None,
     )
-    s = check(a["price"], "price", index=shape.index, gt=0)
-    k = check(a["target"], "target", index=shape.index, gt=0)
-    vol = check(a["volatility"], "volatility", index=shape.index, ge=0)
-    h = check(a["horizon_years"], "horizon_years", index=shape.index, ge=0)
+    s = check_input(a["price"], "price", shape, gt=0)
+    k = check_input(a["target"], "target", shape, gt=0)
+    vol = check_input(a["volatility"], "volatility", shape, ge=0)
+    h = check_input(a["horizon_years"], "horizon_years", shape, ge=0)
     from scipy.special import erfc
 
     dist = np.abs(np.log(k / s))
@@ -452,4 +496,5 @@ def target_hit_probability(
         prob = np.where(
             dist == 0, 1.0, np.where(scale > 0, erfc(dist / (scale * np.sqrt(2.0))), 0.0)
         )
+    prob = np.where(np.isnan(s) | np.isnan(k) | np.isnan(vol) | np.isnan(h), np.nan, prob)
     return shape.out(prob, "target_hit_probability")

@@ -3,8 +3,13 @@
 Conventions
 -----------
 ``upside = target / price - 1`` (0.25 = 25 % above the price).  Prices must be
-finite and positive: a NaN, zero or negative price raises ``ValueError`` rather
-than quietly giving NaN.  A NaN *target* means "no target" and gives NaN upside.
+finite and positive: a zero, negative or infinite price raises ``ValueError``.
+A NaN *target* means "no target" and gives NaN upside.
+
+NaN rule (the same in every model of the package): a NaN element of a
+per-company array or Series (a missing price, a missing reference) gives NaN
+for that company only; the other companies are computed as before.  A NaN
+passed as one number applies to every company and raises ``ValueError``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from valuation._checks import broadcast, check, fmt, html_table
+from valuation._checks import broadcast, check, check_input, fmt, html_table
 from valuation._typing import FloatLike
 
 __all__ = ["Consensus", "consensus", "implied_min_target", "upside"]
@@ -29,7 +34,9 @@ def upside(price: FloatLike, target: FloatLike) -> Any:
     Parameters
     ----------
     price : float, array or Series
-        Reference price (> 0, finite): the last close, or a reference high.
+        Reference price (> 0, finite): the last close, or a reference high.  A
+        NaN element of an array or Series (a company without a price) gives NaN
+        for that company; a single NaN price raises.
     target : float, array or Series
         Price target (>= 0); NaN means no target and gives NaN.
 
@@ -39,9 +46,11 @@ def upside(price: FloatLike, target: FloatLike) -> Any:
     0.25
     >>> upside(pd.Series([10.0, 20.0], index=["A", "B"]), 15.0).round(2).to_dict()
     {'A': 0.5, 'B': -0.25}
+    >>> upside(pd.Series([10.0, np.nan], index=["A", "B"]), 15.0).to_dict()  # B has no price
+    {'A': 0.5, 'B': nan}
     """
     arrs, shape = broadcast({"price": price, "target": target}, max_ndim=None)
-    p = check(arrs["price"], "price", index=shape.index, gt=0)
+    p = check_input(arrs["price"], "price", shape, gt=0)
     t = check(arrs["target"], "target", index=shape.index, allow_nan=True, ge=0)
     return shape.out(t / p - 1.0, "upside")
 
@@ -51,6 +60,8 @@ def implied_min_target(reference: FloatLike, min_upside: FloatLike) -> Any:
 
     ``reference * (1 + min_upside)``.  The result is a *bound*, not a point
     target, so :func:`consensus` never averages it in; report it separately.
+    A NaN element of a per-company ``reference`` or ``min_upside`` gives NaN
+    for that company.
 
     Examples
     --------
@@ -58,12 +69,16 @@ def implied_min_target(reference: FloatLike, min_upside: FloatLike) -> Any:
     65.0
     """
     arrs, shape = broadcast({"reference": reference, "min_upside": min_upside}, max_ndim=None)
-    ref = check(arrs["reference"], "reference", index=shape.index, gt=0)
-    mu = check(arrs["min_upside"], "min_upside", index=shape.index, gt=-1)
+    ref = check_input(arrs["reference"], "reference", shape, gt=0)
+    mu = check_input(arrs["min_upside"], "min_upside", shape, gt=-1)
     return shape.out(ref * (1.0 + mu), "implied_min_target")
 
 
 _STATS = ("mean", "median", "high", "low")
+
+#: Values of ``Consensus.rows["consensus_status"]``; exactly the ``"used"`` rows are
+#: the consensus members.
+CONSENSUS_STATUSES = ("used", "stale", "superseded", "after asof", "undated", "not a price target")
 
 
 @dataclass(frozen=True)
@@ -73,21 +88,26 @@ class Consensus:
     Attributes
     ----------
     mean, median, high, low : float
-        Statistics of the latest target per broker (NaN when ``count == 0``).
+        Statistics of the targets used, one per broker (NaN when ``count == 0``).
     count : int
-        Brokers in the consensus.
+        Brokers in the consensus: the number of ``"used"`` rows.
     dispersion : float
         Sample standard deviation / mean (NaN when ``count < 2``).
     stale : int
-        Brokers whose latest target is older than ``max_age_days`` (left out).
+        Brokers left out because their latest target is older than ``max_age_days``.
     undated : int
-        Brokers whose only targets have no published date (kept, cannot be aged).
+        Rows left out because they have no published date and cannot be placed in time.
     excluded : int
         Rows without a numeric price target (NaN target, ``kind != 'price'``) left out.
     currency : str
     asof : pandas.Timestamp or None
     table : pandas.DataFrame
-        The rows used, one per broker.
+        The rows used, one per broker, sorted by broker (a fresh 0..n-1 index).
+    rows : pandas.DataFrame
+        Every input row, with the index and the columns of the input, plus
+        ``effective_date`` (the date the row counts from) and ``consensus_status``,
+        one of :data:`CONSENSUS_STATUSES`: ``"used"``, ``"stale"``, ``"superseded"``,
+        ``"after asof"``, ``"undated"`` or ``"not a price target"``.
     warnings : tuple of str
     """
 
@@ -103,6 +123,7 @@ class Consensus:
     currency: str | None
     asof: pd.Timestamp | None
     table: pd.DataFrame = field(repr=False)
+    rows: pd.DataFrame = field(repr=False)
     warnings: tuple[str, ...] = ()
 
     def upside(
@@ -135,32 +156,118 @@ class Consensus:
         )
 
 
-def consensus(targets: pd.DataFrame, *, asof: Any = None, max_age_days: int = 365) -> Consensus:
+def _fmt_target(value: float) -> str:
+    """A target in a message: ``2,104``, ``607.8``."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _follow_dated(w: pd.DataFrame, undated: np.ndarray, dated: np.ndarray) -> np.ndarray:
+    """Position of the dated row each undated row provably follows (-1: none).
+
+    ``w`` has positions as index and columns ``broker``, ``target``,
+    ``previous_target`` and ``published``.  An undated row follows the dated row
+    of the same broker whose target equals its ``previous_target`` (the latest
+    such row if the broker published that target more than once).
+    """
+    pred = np.full(len(w), -1, dtype=np.int64)
+    u = w.loc[undated & w["previous_target"].notna().to_numpy(), ["broker", "previous_target"]]
+    if u.empty or not dated.any():
+        return pred
+    d = w.loc[dated, ["broker", "target", "published"]].sort_values("published", kind="stable")
+    last = d.groupby(["broker", "target"], dropna=False, sort=False).tail(1)
+    match = (
+        u.rename(columns={"previous_target": "target"})
+        .assign(pos=u.index)
+        .merge(last.assign(pred=last.index)[["broker", "target", "pred"]], on=["broker", "target"])
+    )
+    pred[match["pos"].to_numpy(dtype=np.int64)] = match["pred"].to_numpy(dtype=np.int64)
+    return pred
+
+
+def _follow_none(w: pd.DataFrame, undated: np.ndarray, dated: np.ndarray) -> np.ndarray:
+    """No undated row is placed in time."""
+    return np.full(len(w), -1, dtype=np.int64)
+
+
+_UNDATED_RULES = {"follow": _follow_dated, "exclude": _follow_none}
+
+
+def consensus(
+    targets: pd.DataFrame,
+    *,
+    asof: Any = None,
+    max_age_days: int = 365,
+    undated: Literal["follow", "exclude"] = "follow",
+) -> Consensus:
     """Consensus of the latest price target per broker as of ``asof``.
 
-    Steps: rows published after ``asof`` are ignored (not yet known); rows
-    without a numeric target (NaN target, or ``kind != 'price'`` when a
-    ``kind`` column exists, such as "min upside" claims) are left out and
-    counted in ``excluded``; per broker the latest dated target is kept; a
-    broker whose latest target is older than ``max_age_days`` is left out and
-    counted in ``stale``.  Rows with an unknown date (NaT) cannot be aged: a
-    broker with only undated targets is *kept* (its last row) and counted in
-    ``undated`` -- they are included because dropping them would hide a
-    sourced target; check ``undated`` before relying on the figure.
+    One rule, applied row by row, and reported per row in ``Consensus.rows``:
+
+    1. Every row gets an ``effective_date``, the date it counts from: its
+       ``published`` date, or, for an undated row (``published`` is NaT) placed
+       by the ``undated`` rule (step 3), the date of the target it follows.
+    2. Rows published after ``asof`` are not yet known: ``"after asof"``.  Rows
+       without a numeric price target (a NaN target, or ``kind != 'price'``
+       when a ``kind`` column exists, such as "at least 20 % upside" claims)
+       are ``"not a price target"`` and counted in ``excluded``.
+    3. Undated price targets, by ``undated``:
+
+       * ``"follow"`` (default): an undated row whose ``previous_target``
+         (optional column) equals the target of a dated price row of the same
+         broker known at ``asof`` *provably follows it*: it takes that row's
+         date as its ``effective_date`` and is ordered right after it, so it
+         supersedes it as the broker's latest view and ages from that date.
+         If the broker published that target more than once, the latest such
+         row is the one followed.
+       * ``"exclude"``: no undated row is placed.
+
+       Every undated row not placed cannot be placed in time: ``"undated"``,
+       counted in ``undated`` and left out.  No rule includes an undated
+       target that cannot be placed in time.
+    4. Per broker the placed rows are ordered by effective date (a follower
+       right after the row it follows); the last one is the broker's latest
+       target and every earlier one is ``"superseded"``.  Rows that tie (same
+       broker, same effective date, both dated or both followers) cannot be
+       ordered: the highest target is taken as the latest and a warning says so
+       (among equal targets, the one with the highest ``previous_target``, then
+       the last in input order, so the result never depends on the row order).
+    5. A broker whose latest target's effective date is more than
+       ``max_age_days`` before ``asof`` is left out: ``"stale"`` (counted in
+       ``stale``).  The remaining latest targets are ``"used"``, one per
+       broker: exactly the consensus members, so ``count`` is their number and
+       ``mean``, ``median``, ``high``, ``low`` and
+       ``dispersion = std(ddof=1) / mean`` are their statistics.
+
+    Warnings say how many rows were left out as stale and as undated, and name
+    every row placed by the follow rule and the target it follows.
 
     Parameters
     ----------
     targets : pandas.DataFrame
-        Columns ``broker``, ``target``, ``currency``, ``published`` (optional ``kind``).
+        Columns ``broker``, ``target``, ``currency``, ``published`` (NaT: date
+        unknown); optional ``kind`` (``'price'`` or another kind of claim) and
+        ``previous_target`` (the broker's target before this one).
     asof : date-like, optional
         Default: the latest ``published`` date in the table (never the clock).
     max_age_days : int
-        Maximum age of a target in days (default 365).
+        Maximum age of a broker's latest target in days (default 365).
+    undated : {"follow", "exclude"}
+        What to do with rows without a published date (step 3).
+
+    Returns
+    -------
+    Consensus
+        The statistics, ``table`` (the used rows, one per broker) and ``rows``
+        (every input row, same index, plus ``effective_date`` and
+        ``consensus_status``; existing columns of those names are replaced).
 
     Raises
     ------
     ValueError
-        Missing columns, several currencies (naming them), negative targets.
+        Missing columns, several currencies (naming them), non-positive
+        targets, an unknown ``undated`` rule, a non-positive ``max_age_days``.
+    TypeError
+        ``targets`` not a DataFrame, non-numeric ``target`` or ``previous_target``.
 
     Examples
     --------
@@ -174,9 +281,35 @@ def consensus(targets: pd.DataFrame, *, asof: Any = None, max_age_days: int = 36
     (110.0, 2, 1)
     >>> round(float(c.upside(100.0)), 2)
     0.1
+    >>> c.rows["consensus_status"].tolist()
+    ['superseded', 'used', 'used', 'stale']
+
+    The follow rule: broker A's undated 130 says its previous target was the
+    100 of 2025-06-01, so it supersedes it and is dated from it; B's undated
+    150 follows no dated target of B and is left out.
+
+    >>> t2 = pd.DataFrame({"broker": ["A", "A", "B", "B"],
+    ...                    "target": [100.0, 130.0, 120.0, 150.0],
+    ...                    "previous_target": [90.0, 100.0, None, 110.0],
+    ...                    "currency": "USD",
+    ...                    "published": pd.to_datetime(["2025-06-01", None,
+    ...                                                 "2025-05-01", None])})
+    >>> c = consensus(t2, asof="2025-06-30")
+    >>> c.mean, c.count, c.undated
+    (125.0, 2, 1)
+    >>> c.rows["consensus_status"].tolist()
+    ['superseded', 'used', 'used', 'undated']
+    >>> c.rows.loc[1, "effective_date"]  # A's 130 counts from the 100 it follows
+    Timestamp('2025-06-01 00:00:00')
+    >>> c.warnings[-1]
+    'A 130 has no published date; it follows the 100 target of 2025-06-01 and is dated from it'
+    >>> consensus(t2, asof="2025-06-30", undated="exclude").mean
+    110.0
     """
     if not isinstance(targets, pd.DataFrame):
         raise TypeError(f"targets must be a pandas DataFrame, got {type(targets).__name__}")
+    if not isinstance(undated, str) or undated not in _UNDATED_RULES:
+        raise ValueError(f"undated must be one of {list(_UNDATED_RULES)}, got {undated!r}")
     missing = [c for c in REQUIRED_COLUMNS if c not in targets.columns]
     if missing:
         raise ValueError(
@@ -188,48 +321,89 @@ def consensus(targets: pd.DataFrame, *, asof: Any = None, max_age_days: int = 36
         or not max_age_days > 0
     ):
         raise ValueError(f"max_age_days must be a positive number, got {max_age_days!r}")
-    df = targets.copy()
-    try:
-        df["target"] = pd.to_numeric(df["target"], errors="raise").astype(float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"targets['target'] must be numeric: {exc}") from exc
-    if len(df):
-        check(df["target"].to_numpy(), "target", index=df.index, allow_nan=True, gt=0)
-    currencies = sorted({str(c) for c in df["currency"].dropna()})
+    n = len(targets)
+    w = pd.DataFrame({"broker": targets["broker"].to_numpy(dtype=object)})  # positions as index
+    for col in ("target", "previous_target"):
+        values = targets[col] if col in targets.columns else pd.Series(np.nan, index=targets.index)
+        try:
+            w[col] = pd.to_numeric(values, errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"targets[{col!r}] must be numeric: {exc}") from exc
+    if n:
+        check(w["target"].to_numpy(), "target", index=targets.index, allow_nan=True, gt=0)
+    currencies = sorted({str(c) for c in targets["currency"].dropna()})
     if len(currencies) > 1:
         raise ValueError(
             f"targets mix currencies {' and '.join(currencies)}; convert to one currency first"
         )
     currency = currencies[0] if currencies else None
-    df["published"] = pd.to_datetime(df["published"])
+    w["published"] = pd.to_datetime(targets["published"]).to_numpy()
+    pub = w["published"]
     if asof is None:
-        asof_ts = df["published"].max() if df["published"].notna().any() else None
+        asof_ts = pub.max() if pub.notna().any() else None
     else:
         asof_ts = pd.Timestamp(asof)
         if asof_ts is pd.NaT:
             raise ValueError(f"asof must be a date, got {asof!r}")
-    if asof_ts is not None and not pd.isna(asof_ts):
-        df = df[~(df["published"] > asof_ts)]
-    else:
-        asof_ts = None
-    is_price = df["target"].notna()
-    if "kind" in df.columns:
-        is_price &= df["kind"].astype("string").fillna("price").str.lower().eq("price")
-    excluded = int((~is_price).sum())
-    df = df[is_price]
-    dated = df[df["published"].notna()].sort_values("published", kind="stable")
-    latest = dated.groupby("broker", sort=True).tail(1)
-    undated_rows = df[df["published"].isna() & ~df["broker"].isin(latest["broker"])]
-    undated_rows = undated_rows.groupby("broker", sort=True).tail(1)
-    stale = 0
+
+    # step 2: not yet known, not a price target
+    after = (pub > asof_ts).to_numpy() if asof_ts is not None else np.zeros(n, dtype=bool)
+    is_price = w["target"].notna().to_numpy(copy=True)
+    if "kind" in targets.columns:
+        kind = targets["kind"].astype("string").fillna("price").str.lower().eq("price")
+        is_price &= kind.to_numpy(dtype=bool)
+    known = ~after & is_price
+    dated = known & pub.notna().to_numpy()
+    no_date = known & pub.isna().to_numpy()
+    # step 3: place undated rows that provably follow a dated one
+    pred = _UNDATED_RULES[undated](w, no_date, dated)
+    follows = pred >= 0
+    eff = pub.to_numpy().copy()
+    eff[follows] = pub.to_numpy()[pred[follows]]
+    w["effective_date"] = eff
+    # step 4: latest per broker (ties: highest target last)
+    placed = dated | follows
+    order = pd.DataFrame(
+        {
+            "broker": w["broker"][placed],
+            "effective_date": w["effective_date"][placed],
+            "follower": follows[placed],
+            "target": w["target"][placed],
+            "previous": w["previous_target"][placed].fillna(-np.inf),
+        }
+    ).sort_values(["broker", "effective_date", "follower", "target", "previous"], kind="stable")
+    latest = np.zeros(n, dtype=bool)
+    latest[order.groupby("broker", dropna=False, sort=False).tail(1).index] = True
+    # step 5: age of each broker's latest target
+    stale_mask = np.zeros(n, dtype=bool)
     if asof_ts is not None:
-        age = (asof_ts - latest["published"]).dt.days
-        is_stale = age > max_age_days
-        stale = int(is_stale.sum())
-        latest = latest[~is_stale]
-    used = pd.concat([latest, undated_rows]).sort_values("broker", kind="stable")
-    values = used["target"].to_numpy(dtype=float)
+        age = (asof_ts - w["effective_date"]).dt.days
+        stale_mask = latest & (age > max_age_days).to_numpy(dtype=bool)
+    status = np.full(n, "", dtype=object)
+    status[after] = "after asof"
+    status[~after & ~is_price] = "not a price target"
+    status[no_date & ~follows] = "undated"
+    status[placed & ~latest] = "superseded"
+    status[latest & stale_mask] = "stale"
+    status[latest & ~stale_mask] = "used"
+    used = status == "used"
+
+    rows = targets.copy()
+    rows["effective_date"] = w["effective_date"].to_numpy()
+    rows["consensus_status"] = pd.Series(status, index=targets.index, dtype=object)
+    table = (
+        rows[used]
+        .assign(_broker=w["broker"][used].to_numpy())
+        .sort_values("_broker", kind="stable")
+        .drop(columns="_broker")
+        .reset_index(drop=True)
+    )
+    values = np.sort(w["target"].to_numpy()[used])
     count = int(values.size)
+    stale = int(stale_mask.sum())
+    n_undated = int((status == "undated").sum())
+    excluded = int((status == "not a price target").sum())
+
     warnings: list[str] = []
     if count == 0:
         warnings.append("no current price targets")
@@ -240,8 +414,34 @@ def consensus(targets: pd.DataFrame, *, asof: Any = None, max_age_days: int = 36
         dispersion = float(values.std(ddof=1) / mean) if count > 1 else float("nan")
     if stale:
         warnings.append(f"{stale} broker target(s) older than {fmt(max_age_days)} days left out")
-    if len(undated_rows):
-        warnings.append(f"{len(undated_rows)} broker target(s) without a published date included")
+    if n_undated:
+        left = w[status == "undated"].sort_values(["broker", "target"], kind="stable")
+        names = "; ".join(f"{b} {_fmt_target(t)}" for b, t in zip(left["broker"], left["target"]))
+        warnings.append(
+            f"{n_undated} target(s) without a published date left out "
+            f"(they cannot be placed in time): {names}"
+        )
+    placed_rows = w[follows].sort_values(["broker", "target", "previous_target"], kind="stable")
+    for r in placed_rows.itertuples():
+        warnings.append(
+            f"{r.broker} {_fmt_target(r.target)} has no published date; it follows the "
+            f"{_fmt_target(r.previous_target)} target of {r.effective_date.date()} "
+            "and is dated from it"
+        )
+    top = order.loc[latest[order.index]]
+    for r in top.itertuples():
+        tied = order[
+            (order["broker"] == r.broker)
+            & (order["effective_date"] == r.effective_date)
+            & (order["follower"] == r.follower)
+        ]["target"]
+        if tied.nunique() > 1:
+            warnings.append(
+                f"{r.broker} has {len(tied)} targets that count from "
+                f"{r.effective_date.date()} ({', '.join(_fmt_target(x) for x in tied)}) "
+                f"in an unknown order; the highest, {_fmt_target(r.target)}, is taken as "
+                "its latest"
+            )
     return Consensus(
         mean=mean,
         median=median,
@@ -250,10 +450,11 @@ def consensus(targets: pd.DataFrame, *, asof: Any = None, max_age_days: int = 36
         count=count,
         dispersion=dispersion,
         stale=stale,
-        undated=len(undated_rows),
+        undated=n_undated,
         excluded=excluded,
         currency=currency,
         asof=asof_ts,
-        table=used.reset_index(drop=True),
+        table=table,
+        rows=rows,
         warnings=tuple(warnings),
     )

@@ -18,11 +18,19 @@ def test_upside_scalar_array_series():
     np.testing.assert_allclose(s.to_numpy(), [0.5, 0.5])
 
 
-def test_upside_nan_target_is_nan_but_nan_price_raises():
+def test_upside_nan_target_is_nan_but_scalar_nan_price_raises():
     assert np.isnan(upside(10.0, np.nan))
     for bad in (np.nan, 0.0, -1.0, np.inf):
         with pytest.raises(ValueError, match="price"):
             upside(bad, 10.0)
+
+
+def test_upside_nan_price_of_one_company_is_nan_there():
+    # a per-company NaN is that company's missing price, not a caller mistake
+    out = upside(pd.Series([80.0, np.nan], index=["A", "B"]), pd.Series({"B": 50.0, "A": 100.0}))
+    assert out["A"] == pytest.approx(0.25) and np.isnan(out["B"])
+    with pytest.raises(ValueError, match="price must be greater than 0, got -5"):
+        upside(np.array([-5.0, np.nan]), 10.0)  # a finite bad value still raises
 
 
 @settings(deadline=None, max_examples=50)
@@ -67,15 +75,19 @@ def _targets():
 def test_consensus_latest_per_broker_stale_undated_excluded():
     c = consensus(_targets(), asof="2025-06-30")
     assert isinstance(c, Consensus)
-    # A: latest 100 (June), B 120, E undated 140 kept; C stale; D NaN excluded; F after asof
-    assert c.count == 3
-    assert c.mean == pytest.approx(120.0)
-    assert c.median == pytest.approx(120.0)
-    assert (c.high, c.low) == (140.0, 100.0)
+    # A: latest 100 (June), B 120; C stale; D NaN excluded; E undated (no previous_target:
+    # cannot be placed in time) left out; F after asof
+    assert c.count == 2
+    assert c.mean == pytest.approx(110.0)
+    assert c.median == pytest.approx(110.0)
+    assert (c.high, c.low) == (120.0, 100.0)
     assert c.stale == 1 and c.undated == 1 and c.excluded == 1
-    assert c.dispersion == pytest.approx(np.std([100, 120, 140], ddof=1) / 120)
-    assert c.upside(100.0) == pytest.approx(0.2)
-    assert c.upside(150.0, statistic="high") == pytest.approx(140 / 150 - 1)
+    assert c.dispersion == pytest.approx(np.std([100, 120], ddof=1) / 110)
+    assert c.rows["consensus_status"].tolist() == [
+        "superseded", "used", "used", "stale", "not a price target", "undated", "after asof",
+    ]  # fmt: skip
+    assert c.upside(100.0) == pytest.approx(0.1)
+    assert c.upside(150.0, statistic="high") == pytest.approx(120 / 150 - 1)
     assert c.currency == "USD"
     assert "Consensus" in c._repr_html_()
 
@@ -89,7 +101,7 @@ def test_consensus_kind_column_and_default_asof():
 
 def test_consensus_max_age():
     c = consensus(_targets(), asof="2025-06-30", max_age_days=10_000)
-    assert c.stale == 0 and c.count == 4
+    assert c.stale == 0 and c.count == 3
 
 
 def test_consensus_mismatched_currency_names_both():
