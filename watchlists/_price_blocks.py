@@ -11,9 +11,10 @@ snapshot only when the caller is not already inside a transaction.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,19 @@ _BLOCK_ROWS_SQL = (
     "WHERE symbol = ? AND date >= ? AND date < ? ORDER BY date"
 )
 _ALL_DATES = ("", "~")  # brackets every ISO date text
+
+
+@contextlib.contextmanager
+def _one_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """Read from one snapshot: the caller's transaction, or a read transaction of our own."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if own:
+            conn.execute("COMMIT")
 
 
 def _day_number(iso: str) -> int:
@@ -160,16 +174,10 @@ def _wide_table(conn: sqlite3.Connection, syms: list[str], k: int, lo_iso: str |
     years = (-(10**6) if lo_iso is None else int(lo_iso[:4]),
              10**6 if hi_iso is None else int(hi_iso[:4]))
     per: list[tuple[np.ndarray, np.ndarray] | None] = []
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN")  # one snapshot for every symbol
-    try:
+    with _one_snapshot(conn):  # every symbol read from the same state
         for sym in syms:
             blocks = conn.execute(sql, (sym, *years)).fetchall()
             per.append(_read_field(sym, blocks, k, lo, hi) if blocks else None)
-    finally:
-        if own:
-            conn.execute("COMMIT")
     # symbols that share a calendar share one searchsorted
     calendars: dict[bytes, np.ndarray] = {}
     for item in per:
@@ -209,10 +217,7 @@ def _compare_block(stored: tuple, expected: tuple) -> list[str]:
 def _check_all_blocks(conn: sqlite3.Connection) -> list[str]:
     """One line per mismatch between ``price_blocks`` and ``prices`` (one snapshot)."""
     problems: list[str] = []
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN")
-    try:
+    with _one_snapshot(conn):
         symbols = sorted(
             r[0] for r in conn.execute(
                 "SELECT DISTINCT symbol FROM prices UNION SELECT DISTINCT symbol "
@@ -231,7 +236,4 @@ def _check_all_blocks(conn: sqlite3.Connection) -> list[str]:
                 else:
                     problems.extend(f"{where}: {p}"
                                     for p in _compare_block(stored[year], expected[year]))
-    finally:
-        if own:
-            conn.execute("COMMIT")
     return problems

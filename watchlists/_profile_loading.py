@@ -17,6 +17,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
@@ -81,8 +82,12 @@ R = TypeVar("R")
 
 
 # ------------------------------------------------------------------ parsing
-def _opt(text: str) -> str | None:
-    text = text.strip()
+# Converters of one CSV cell, already stripped: ``(column, text) -> value``. A column
+# without one keeps its text.
+_Convert = Callable[[str, str], Any]
+
+
+def _opt(field: str, text: str) -> str | None:
     return text or None
 
 
@@ -94,11 +99,11 @@ def _float(field: str, text: str) -> float:
 
 
 def _opt_float(field: str, text: str) -> float | None:
-    return None if not text.strip() else _float(field, text.strip())
+    return _float(field, text) if text else None
 
 
 def _bool(field: str, text: str) -> bool:
-    value = text.strip().lower()
+    value = text.lower()
     if value in {"true", "yes", "1"}:
         return True
     if value in {"false", "no", "0", ""}:
@@ -107,55 +112,17 @@ def _bool(field: str, text: str) -> bool:
 
 
 def _opt_date(field: str, text: str) -> date | None:
-    return None if not text.strip() else parse_date(field, text.strip())
+    return parse_date(field, text) if text else None
 
 
-def _parse_target(row: Mapping[str, str]) -> AnalystTarget:
-    return AnalystTarget(
-        company=row["company"].strip(),
-        symbol=row["symbol"].strip(),
-        broker=row["broker"].strip(),
-        rating=_opt(row["rating"]),
-        kind=row["kind"].strip(),  # type: ignore[arg-type]
-        target=_opt_float("target", row["target"]),
-        min_upside=_opt_float("min_upside", row["min_upside"]),
-        reference=_opt(row["reference"]),  # type: ignore[arg-type]
-        currency=row["currency"].strip(),
-        published=_opt_date("published", row["published"]),
-        date_unknown=_bool("date_unknown", row["date_unknown"]),
-        previous_target=_opt_float("previous_target", row["previous_target"]),
-        source_url=row["source_url"].strip(),
-        confidence=row["confidence"].strip(),  # type: ignore[arg-type]
-        note=row["note"].strip(),
-    )
-
-
-def _parse_fact(row: Mapping[str, str]) -> Fact:
-    return Fact(
-        company=row["company"].strip(),
-        metric=row["metric"].strip(),
-        value=_float("value", row["value"].strip()),
-        unit=row["unit"].strip(),
-        currency=_opt(row["currency"]),
-        period=row["period"].strip(),
-        asof=parse_date("asof", row["asof"].strip()),
-        source_url=row["source_url"].strip(),
-        confidence=row["confidence"].strip(),  # type: ignore[arg-type]
-        note=row["note"].strip(),
-    )
-
-
-def _parse_quote(row: Mapping[str, str]) -> ReferenceQuote:
-    return ReferenceQuote(
-        symbol=row["symbol"].strip(),
-        date=parse_date("date", row["date"].strip()),
-        kind=row["kind"].strip(),
-        value=_float("value", row["value"].strip()),
-        currency=row["currency"].strip(),
-        source_url=row["source_url"].strip(),
-        confidence=row["confidence"].strip(),  # type: ignore[arg-type]
-        note=row["note"].strip(),
-    )
+_TARGET_CONVERT: Mapping[str, _Convert] = MappingProxyType({
+    "rating": _opt, "target": _opt_float, "min_upside": _opt_float, "reference": _opt,
+    "published": _opt_date, "date_unknown": _bool, "previous_target": _opt_float,
+})  # fmt: skip
+_FACT_CONVERT: Mapping[str, _Convert] = MappingProxyType(
+    {"value": _float, "currency": _opt, "asof": parse_date}
+)
+_QUOTE_CONVERT: Mapping[str, _Convert] = MappingProxyType({"date": parse_date, "value": _float})
 
 
 def _row_id(row: Mapping[str, str], *keys: str) -> str:
@@ -193,23 +160,29 @@ def _read_csv(
 
 
 # ------------------------------------------------------------------ companies
-def _listing_from_toml(raw: Mapping[str, Any]) -> Listing:
-    known = {
-        "symbol",
-        "exchange",
-        "board",
-        "currency",
-        "primary",
-        "shares_per_unit",
-        "isin",
-        "source_url",
-    }
+_LISTING_FIELDS = frozenset(
+    {"symbol", "exchange", "board", "currency", "primary", "shares_per_unit", "isin", "source_url"}
+)
+_LISTING_REQUIRED = ("symbol", "exchange", "board", "currency", "primary")
+_COMPANY_FIELDS = frozenset(
+    {"slug", "name", "legal_name", "local_name", "country", "role", "aliases", "description",
+     "source_url", "listing"}
+)  # fmt: skip
+_COMPANY_REQUIRED = ("slug", "name", "legal_name", "country", "role")
+
+
+def _check_fields(raw: Mapping[str, Any], known: frozenset[str], required: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` for a TOML table with an unknown or a missing field."""
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ValueError(f"listing has unknown field(s) {unknown}")
-    for req in ("symbol", "exchange", "board", "currency", "primary"):
+        raise ValueError(f"unknown field(s) {unknown}")
+    for req in required:
         if req not in raw:
-            raise ValueError(f"listing field {req!r} is missing")
+            raise ValueError(f"field {req!r} is missing")
+
+
+def _listing_from_toml(raw: Mapping[str, Any]) -> Listing:
+    _check_fields(raw, _LISTING_FIELDS, _LISTING_REQUIRED)
     spu = raw.get("shares_per_unit", 1.0)
     return Listing(
         symbol=raw["symbol"],
@@ -224,24 +197,7 @@ def _listing_from_toml(raw: Mapping[str, Any]) -> Listing:
 
 
 def _company_from_toml(raw: Mapping[str, Any]) -> Company:
-    known = {
-        "slug",
-        "name",
-        "legal_name",
-        "local_name",
-        "country",
-        "role",
-        "aliases",
-        "description",
-        "source_url",
-        "listing",
-    }
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ValueError(f"unknown field(s) {unknown}")
-    for req in ("slug", "name", "legal_name", "country", "role"):
-        if req not in raw:
-            raise ValueError(f"field {req!r} is missing")
+    _check_fields(raw, _COMPANY_FIELDS, _COMPANY_REQUIRED)
     listings = []
     for lst in raw.get("listing", []):
         sym = lst.get("symbol", "?") if isinstance(lst, Mapping) else "?"
@@ -310,12 +266,6 @@ def _keys_of(comp: Company) -> set[str]:
     return keys
 
 
-def _load_companies(path: _PathLike) -> tuple[Company, ...]:
-    """Load and validate a ``companies.toml`` file (internal; used by tests)."""
-    p = Path(path)
-    return _parse_companies(p.read_text(encoding="utf-8"), str(p))
-
-
 # ------------------------------------------------------------------ cross-checks
 @dataclass(frozen=True)
 class _Universe:
@@ -346,14 +296,19 @@ def _suggest(key: str, options: Iterable[str], to: Mapping[str, str] | None = No
     return ", ".join(list(dict.fromkeys(names))[:3])
 
 
-def _check_company_symbol(u: _Universe, company_slug: str, symbol: str) -> Listing:
-    comp = u.by_slug.get(company_slug)
+def _known_company(u: _Universe, slug: str) -> Company:
+    comp = u.by_slug.get(slug)
     if comp is None:
-        hint = _suggest(company_slug, u.by_slug)
+        hint = _suggest(slug, u.by_slug)
         raise ValueError(
-            f"company {company_slug!r} is not a known company slug"
+            f"company {slug!r} is not a known company slug"
             + (f"; did you mean: {hint}?" if hint else "")
         )
+    return comp
+
+
+def _check_company_symbol(u: _Universe, company_slug: str, symbol: str) -> Listing:
+    comp = _known_company(u, company_slug)
     for lst in comp.listings:
         if lst.symbol == symbol:
             return lst
@@ -361,6 +316,15 @@ def _check_company_symbol(u: _Universe, company_slug: str, symbol: str) -> Listi
         f"symbol {symbol!r} is not a listing of {company_slug!r} "
         f"(listings: {', '.join(comp.symbols) or 'none, unlisted'})"
     )
+
+
+def _check_trading_currency(currency: str, lst: Listing) -> None:
+    """A price in ``currency`` must be in the trading currency of listing ``lst``."""
+    if currency != lst.currency:
+        raise ValueError(
+            f"currency {currency!r} does not match listing {lst.symbol} "
+            f"trading currency {lst.currency!r}"
+        )
 
 
 _Seen = dict[tuple[Any, ...], int]  # duplicate key -> row number
@@ -388,90 +352,23 @@ def _check_duplicate(
     seen[key] = n
 
 
-def _target_key(t: AnalystTarget) -> tuple[Any, ...]:
-    return (t.company, t.symbol, t.broker, t.kind, t.target, t.min_upside, t.published)
+def _check_target(u: _Universe, t: AnalystTarget) -> None:
+    _check_trading_currency(t.currency, _check_company_symbol(u, t.company, t.symbol))
 
 
-def _fact_dup_key(f: Fact) -> tuple[Any, ...]:
-    return (f.company, f.metric, f.period, f.asof)
+def _check_fact(u: _Universe, f: Fact) -> None:
+    _known_company(u, f.company)
 
 
-def _quote_key(q: ReferenceQuote) -> tuple[Any, ...]:
-    return (q.symbol, q.kind, q.date)
-
-
-def _validate_targets(
-    u: _Universe,
-    fname: str,
-    rows: list[tuple[int, str, AnalystTarget]],
-    prior: _Prior | None = None,
-) -> tuple[tuple[AnalystTarget, ...], _Seen]:
-    seen: _Seen = {}
-    for n, rid, t in rows:
-        try:
-            lst = _check_company_symbol(u, t.company, t.symbol)
-            if t.currency != lst.currency:
-                raise ValueError(
-                    f"currency {t.currency!r} does not match listing {lst.symbol} "
-                    f"trading currency {lst.currency!r}"
-                )
-            _check_duplicate(_target_key(t), n, seen, prior)
-        except ValueError as exc:
-            raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
-    return tuple(t for _, _, t in rows), seen
-
-
-def _validate_facts(
-    u: _Universe, fname: str, rows: list[tuple[int, str, Fact]], prior: _Prior | None = None
-) -> tuple[tuple[Fact, ...], _Seen]:
-    seen: _Seen = {}
-    for n, rid, f in rows:
-        try:
-            if f.company not in u.by_slug:
-                hint = _suggest(f.company, u.by_slug)
-                raise ValueError(
-                    f"company {f.company!r} is not a known company slug"
-                    + (f"; did you mean: {hint}?" if hint else "")
-                )
-            _check_duplicate(
-                _fact_dup_key(f), n, seen, prior, " (same metric, period and asof)"
-            )
-        except ValueError as exc:
-            raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
-    return tuple(f for _, _, f in rows), seen
-
-
-def _validate_quotes(
-    u: _Universe,
-    fname: str,
-    rows: list[tuple[int, str, ReferenceQuote]],
-    prior: _Prior | None = None,
-) -> tuple[tuple[ReferenceQuote, ...], _Seen]:
-    seen: _Seen = {}
-    for n, rid, q in rows:
-        try:
-            hit = u.by_symbol.get(q.symbol)
-            if hit is None:
-                hint = _suggest(q.symbol, u.by_symbol)
-                raise ValueError(
-                    f"symbol {q.symbol!r} is not a listing of any known company"
-                    + (f"; did you mean: {hint}?" if hint else "")
-                )
-            lst = hit[1]
-            if q.currency != lst.currency:
-                raise ValueError(
-                    f"currency {q.currency!r} does not match listing {lst.symbol} "
-                    f"trading currency {lst.currency!r}"
-                )
-            _check_duplicate(_quote_key(q), n, seen, prior, " (same symbol, kind and date)")
-        except ValueError as exc:
-            raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
-    return tuple(q for _, _, q in rows), seen
-
-
-_TARGET_ID = ("company", "broker")
-_FACT_ID = ("company", "metric", "period")
-_QUOTE_ID = ("symbol", "kind", "date")
+def _check_quote(u: _Universe, q: ReferenceQuote) -> None:
+    hit = u.by_symbol.get(q.symbol)
+    if hit is None:
+        hint = _suggest(q.symbol, u.by_symbol)
+        raise ValueError(
+            f"symbol {q.symbol!r} is not a listing of any known company"
+            + (f"; did you mean: {hint}?" if hint else "")
+        )
+    _check_trading_currency(q.currency, hit[1])
 
 
 @dataclass(frozen=True)
@@ -479,19 +376,56 @@ class _Kind:
     """How one CSV kind is read and validated (same rules for bundled and user files)."""
 
     fname: str
+    record: type  # AnalystTarget, Fact or ReferenceQuote: one field per column
     columns: tuple[str, ...]
-    parse: Callable[[Mapping[str, str]], Any]
-    id_keys: tuple[str, ...]
-    validate: Callable[..., tuple[tuple[Any, ...], _Seen]]
+    convert: Mapping[str, _Convert]  # column -> converter of its stripped text
+    id_keys: tuple[str, ...]  # the columns naming a row in error messages
+    check: Callable[[_Universe, Any], None]  # cross-checks against the companies
+    key: Callable[[Any], tuple[Any, ...]]  # what two records may not share
+    same: str = ""  # that key in words, for the duplicate message
+
+    def parse(self, row: Mapping[str, str]) -> Any:
+        """The record of one CSV row (``ValueError`` naming the field if it is invalid)."""
+        values = {}
+        for column in self.columns:
+            text = row[column].strip()
+            convert = self.convert.get(column)
+            values[column] = text if convert is None else convert(column, text)
+        return self.record(**values)
+
+    def load(
+        self, u: _Universe, text: str, fname: str, prior: _Prior | None = None
+    ) -> tuple[tuple[Any, ...], _Seen]:
+        """The validated records of CSV ``text`` and their duplicate keys (row numbers)."""
+        rows = _read_csv(text, fname, self.columns, self.parse, self.id_keys)
+        seen: _Seen = {}
+        for n, rid, rec in rows:
+            try:
+                self.check(u, rec)
+                _check_duplicate(self.key(rec), n, seen, prior, self.same)
+            except ValueError as exc:
+                raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
+        return tuple(rec for _, _, rec in rows), seen
 
 
 _KINDS: Mapping[str, _Kind] = MappingProxyType(
     {
-        "targets": _Kind("targets.csv", TARGET_COLUMNS, _parse_target, _TARGET_ID,
-                         _validate_targets),
-        "facts": _Kind("facts.csv", FACT_COLUMNS, _parse_fact, _FACT_ID, _validate_facts),
-        "quotes": _Kind("reference_quotes.csv", QUOTE_COLUMNS, _parse_quote, _QUOTE_ID,
-                        _validate_quotes),
+        "targets": _Kind(
+            "targets.csv", AnalystTarget, TARGET_COLUMNS, _TARGET_CONVERT, ("company", "broker"),
+            _check_target,
+            attrgetter("company", "symbol", "broker", "kind", "target", "min_upside",
+                       "published"),
+        ),
+        "facts": _Kind(
+            "facts.csv", Fact, FACT_COLUMNS, _FACT_CONVERT, ("company", "metric", "period"),
+            _check_fact, attrgetter("company", "metric", "period", "asof"),
+            " (same metric, period and asof)",
+        ),
+        "quotes": _Kind(
+            "reference_quotes.csv", ReferenceQuote, QUOTE_COLUMNS, _QUOTE_CONVERT,
+            ("symbol", "kind", "date"), _check_quote, attrgetter("symbol", "kind", "date"),
+            " (same symbol, kind and date)",
+        ),
     }
 )  # fmt: skip
 

@@ -24,7 +24,6 @@ from watchlists._profile_loading import (
     _keys_of,
     _parse_companies,
     _Prior,
-    _read_csv,
     _read_user,
     _Universe,
 )
@@ -48,8 +47,7 @@ def _bundle() -> _Bundle:
     u = _Universe.build(_parse_companies(_data_text("companies.toml"), "companies.toml"))
     records, priors = {}, {}
     for kind, k in _KINDS.items():
-        rows = _read_csv(_data_text(k.fname), k.fname, k.columns, k.parse, k.id_keys)
-        records[kind], seen = k.validate(u, k.fname, rows)
+        records[kind], seen = k.load(u, _data_text(k.fname), k.fname)
         priors[kind] = _Prior(f"watchlists/data/{k.fname}", MappingProxyType(seen))
     return _Bundle(u, MappingProxyType(records), MappingProxyType(priors))
 
@@ -79,8 +77,7 @@ def _user_merged(d: str, stats: tuple[_Stat, ...]) -> _Bundle:
     for (kind, k), st in zip(_KINDS.items(), stats[1:], strict=True):
         if st is not None:
             text, fname = _read_user(Path(d, k.fname))
-            rows = _read_csv(text, fname, k.columns, k.parse, k.id_keys)
-            records[kind] = b.records[kind] + k.validate(u, fname, rows, b.priors[kind])[0]
+            records[kind] = b.records[kind] + k.load(u, text, fname, b.priors[kind])[0]
     return _Bundle(u, MappingProxyType(records), b.priors)
 
 

@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from watchlists.records import check_symbol
+
 __all__ = [
     "calendar_name",
     "end_of_day",
@@ -57,9 +59,7 @@ _SUFFIX = {".SS": "XSHG", ".SZ": "XSHG", ".HK": "XHKG"}
 
 def calendar_name(symbol: str) -> str:
     """exchange_calendars name for a Yahoo symbol (``'WEEKDAY'`` for FX pairs)."""
-    if not isinstance(symbol, str) or not symbol:
-        raise ValueError(f"symbol must be a non-empty string, got {symbol!r}")
-    s = symbol.upper()
+    s = check_symbol("symbol", symbol).upper()
     if s.endswith("=X"):
         return WEEKDAY
     for suffix, name in _SUFFIX.items():

@@ -42,17 +42,16 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-from watchlists._toml_lines import _HEADER_RE as _HEADER_RE
-from watchlists._toml_lines import _KEY_RE as _KEY_RE
 from watchlists._toml_lines import _Context, _Locator, _syntax_error
 from watchlists.errors import DataFileError, DefinitionError
+from watchlists.records import _show, check_currency, check_symbol
 
 __all__ = [
     "ASSUMPTION_KEYS",
@@ -75,17 +74,9 @@ _BUNDLED_PREFIX = "bundled:"
 _TOP_LEVEL_KEYS = ("name", "description", "benchmark", "base_currency", "assumptions", "members")
 _MEMBER_KEYS = ("company", "symbol", "note", "assumptions")
 _NAME_RE = re.compile(r"[A-Za-z0-9 _.-]{1,100}")
-_CURRENCY_RE = re.compile(r"[A-Z]{3}")
-_SYMBOL_RE = re.compile(r"[A-Za-z0-9^.=_-]{1,24}")
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)]
 )
-
-
-def _show(value: object, limit: int = 60) -> str:
-    """``repr`` of a value, shortened so a hostile file cannot flood a message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _type_name(value: object) -> str:
@@ -315,13 +306,14 @@ def _nonempty_str(name: str, value: object) -> str:
     return value
 
 
-def _check_symbol(name: str, value: object) -> str:
+def _by_rule(check: Callable[[str, object], str], name: str, value: object) -> str:
+    """A non-empty string passing ``check`` (:func:`~watchlists.records.check_symbol` or
+    :func:`~watchlists.records.check_currency`), its ``ValueError`` a DefinitionError."""
     value = _nonempty_str(name, value)
-    if not _SYMBOL_RE.fullmatch(value):
-        raise DefinitionError(
-            f"{name} {_show(value)} is not a Yahoo symbol (letters, digits and ^ . = _ -)"
-        )
-    return value
+    try:
+        return check(name, value)
+    except ValueError as exc:
+        raise DefinitionError(str(exc)) from exc
 
 
 def _check_name(value: object) -> str:
@@ -358,7 +350,7 @@ class Member:
         _nonempty_str("key", self.key)
         _nonempty_str("company", self.company)
         if self.symbol is not None:
-            _check_symbol("symbol", self.symbol)
+            _by_rule(check_symbol, "symbol", self.symbol)
         _require("note", self.note, str, "a string")
         _require("overrides", self.overrides, Mapping, "a mapping")
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
@@ -412,13 +404,8 @@ class Watchlist:
         _check_name(self.name)
         _require("description", self.description, str, "a string")
         if self.benchmark is not None:
-            _check_symbol("benchmark", self.benchmark)
-        currency = _nonempty_str("base_currency", self.base_currency)
-        if not _CURRENCY_RE.fullmatch(currency):
-            raise DefinitionError(
-                f"base_currency {_show(currency)} must be an ISO 4217 code of three "
-                "upper-case letters, e.g. 'USD'"
-            )
+            _by_rule(check_symbol, "benchmark", self.benchmark)
+        _by_rule(check_currency, "base_currency", self.base_currency)
         _require("assumptions", self.assumptions, Assumptions, "an Assumptions record")
         _require("members", self.members, (tuple, list), "a sequence of Member")
         members = tuple(self.members)
@@ -635,22 +622,20 @@ class _Parser:
         if company_key is None and symbol_key is None:
             raise fail("missing field: give company (slug or name) or symbol (Yahoo symbol)")
 
+        def resolve(kind: Literal["company", "symbol"], key: str) -> tuple[str, str | None]:
+            try:
+                return _resolve_member(key.strip(), kind=kind)
+            except DataFileError:
+                raise  # a broken data file is its own error, not an unknown member
+            except (KeyError, ValueError) as exc:
+                raise fail(_lookup_message(kind, key, exc), kind) from exc
+
         slug: str | None = None
         symbol: str | None = None
         if symbol_key is not None:
-            try:
-                slug, symbol = _resolve_member(symbol_key.strip(), kind="symbol")
-            except DataFileError:
-                raise  # a broken data file is its own error, not an unknown symbol
-            except (KeyError, ValueError) as exc:
-                raise fail(_lookup_message("symbol", symbol_key, exc), "symbol") from exc
+            slug, symbol = resolve("symbol", symbol_key)
         if company_key is not None:
-            try:
-                company_slug, primary = _resolve_member(company_key.strip(), kind="company")
-            except DataFileError:
-                raise  # a broken data file is its own error, not an unknown company
-            except (KeyError, ValueError) as exc:
-                raise fail(_lookup_message("company", company_key, exc), "company") from exc
+            company_slug, primary = resolve("company", company_key)
             if slug is not None and company_slug != slug:
                 raise fail(
                     f"company {_show(company_key)} and symbol {_show(symbol_key)} disagree: "

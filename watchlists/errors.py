@@ -39,7 +39,7 @@ class DataFileError(WatchlistError, ValueError):
 
     The message names the file, the record and the field, e.g.
     ``targets.csv row 4 (cambricon/Goldman Sachs): currency 'USD' does not match
-    the listing currency 'CNY' of 688256.SS``.
+    listing 688256.SS trading currency 'CNY'``.
     """
 
 

@@ -38,59 +38,26 @@ from typing import Any
 
 import pandas as pd
 
-# File parsing and validation live in ``_profile_loading``, the bundled/user data caches
-# in ``_user_data``. Their names stay importable from here as before the split (tests
-# use ``_load_companies`` and ``_bundle``); ``x as x`` marks a re-export only.
 from watchlists._profile_loading import (
-    _FACT_ID,
-    _QUOTE_ID,
-    _TARGET_ID,
+    _KINDS,
     COMPANY_COLUMNS,
     FACT_COLUMNS,
     QUOTE_COLUMNS,
     TARGET_COLUMNS,
     _keys_of,
-    _parse_fact,
-    _parse_quote,
-    _parse_target,
     _PathLike,
-    _read_csv,
     _read_user,
     _suggest,
     _Universe,
-    _validate_facts,
-    _validate_quotes,
-    _validate_targets,
 )
-from watchlists._profile_loading import _KINDS as _KINDS
-from watchlists._profile_loading import R as R
-from watchlists._profile_loading import _bool as _bool
-from watchlists._profile_loading import _check_company_symbol as _check_company_symbol
-from watchlists._profile_loading import _check_duplicate as _check_duplicate
-from watchlists._profile_loading import _company_from_toml as _company_from_toml
-from watchlists._profile_loading import _fact_dup_key as _fact_dup_key
-from watchlists._profile_loading import _float as _float
-from watchlists._profile_loading import _Kind as _Kind
-from watchlists._profile_loading import _listing_from_toml as _listing_from_toml
-from watchlists._profile_loading import _load_companies as _load_companies
-from watchlists._profile_loading import _opt as _opt
-from watchlists._profile_loading import _opt_date as _opt_date
-from watchlists._profile_loading import _opt_float as _opt_float
-from watchlists._profile_loading import _parse_companies as _parse_companies
-from watchlists._profile_loading import _Prior as _Prior
-from watchlists._profile_loading import _quote_key as _quote_key
-from watchlists._profile_loading import _row_id as _row_id
-from watchlists._profile_loading import _Seen as _Seen
-from watchlists._profile_loading import _target_key as _target_key
 from watchlists._user_data import _USER_FILES, _Bundle, _bundle, _Stat, _stat, _user_merged
-from watchlists._user_data import _data_text as _data_text
-from watchlists._user_data import _user_universe as _user_universe
 from watchlists.records import (
     AnalystTarget,
     Company,
     Fact,
     Listing,
     ReferenceQuote,
+    as_date,
     period_bounds,
 )
 
@@ -165,6 +132,12 @@ def _with_origin(df: pd.DataFrame, origins: list[str] | None) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ user files
+def _load_user(kind: str, path: _PathLike) -> tuple[Any, ...]:
+    """Records of ``kind`` in the user CSV ``path``, validated against all companies."""
+    text, fname = _read_user(path)
+    return _KINDS[kind].load(_universe(), text, fname)[0]
+
+
 def load_targets(path: _PathLike) -> tuple[AnalystTarget, ...]:
     """Load a user CSV of analyst targets (same columns as the bundled ``targets.csv``).
 
@@ -172,23 +145,17 @@ def load_targets(path: _PathLike) -> tuple[AnalystTarget, ...]:
     (:func:`user_data_dir`); a bad record raises :class:`DataFileError` naming
     ``path``, the row and the field.
     """
-    text, fname = _read_user(path)
-    rows = _read_csv(text, fname, TARGET_COLUMNS, _parse_target, _TARGET_ID)
-    return _validate_targets(_universe(), fname, rows)[0]
+    return _load_user("targets", path)
 
 
 def load_facts(path: _PathLike) -> tuple[Fact, ...]:
     """Load a user CSV of facts (same columns as the bundled ``facts.csv``)."""
-    text, fname = _read_user(path)
-    rows = _read_csv(text, fname, FACT_COLUMNS, _parse_fact, _FACT_ID)
-    return _validate_facts(_universe(), fname, rows)[0]
+    return _load_user("facts", path)
 
 
 def load_reference_quotes(path: _PathLike) -> tuple[ReferenceQuote, ...]:
     """Load a user CSV of reference quotes (same columns as ``reference_quotes.csv``)."""
-    text, fname = _read_user(path)
-    rows = _read_csv(text, fname, QUOTE_COLUMNS, _parse_quote, _QUOTE_ID)
-    return _validate_quotes(_universe(), fname, rows)[0]
+    return _load_user("quotes", path)
 
 
 # ------------------------------------------------------------------ lookups
@@ -377,13 +344,6 @@ def reference_quotes(symbol: str | None = None) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ derived queries
-def _asof_date(asof: date | str | pd.Timestamp) -> date:
-    try:
-        return pd.Timestamp(asof).date()
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"asof {asof!r} is not a date") from exc
-
-
 _CONF_RANK = {"confirmed": 2, "partial": 1}
 
 
@@ -402,7 +362,7 @@ def latest_fact(
     (a revision or newer guidance), then ``confirmed`` over ``partial``, then the
     longer period. ``period`` restricts to one period. ``None`` when nothing is known.
     """
-    day = _asof_date(asof)
+    day = as_date("asof", asof)
     cands = [
         f
         for f in fact_records(company, metric)
@@ -420,7 +380,7 @@ def ttm_revenue(company: str, asof: date | str | pd.Timestamp) -> tuple[float, s
     ``None``. Returns ``(value, currency, basis)``, e.g. ``basis`` =
     ``"TTM to 9M-2025 (9M-2025 + FY2024 − 9M-2024)"`` or ``"FY2024"``.
     """
-    day = _asof_date(asof)
+    day = as_date("asof", asof)
     known: dict[str, Fact] = {}
     for f in fact_records(company, "revenue"):
         if f.asof <= day and (f.period not in known or _fact_key(f) > _fact_key(known[f.period])):

@@ -24,6 +24,8 @@ from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
+from watchlists.records import check_symbol
+
 __all__ = [
     "ACTION_COLUMNS",
     "CONSENSUS_KEYS",
@@ -134,8 +136,7 @@ class AnalystData:
     provider: str = "unknown"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.symbol, str) or not self.symbol:
-            raise ValueError(f"symbol must be a non-empty string, got {self.symbol!r}")
+        check_symbol("symbol", self.symbol)
         unknown = set(self.consensus) - set(CONSENSUS_KEYS)
         if unknown:
             raise ValueError(

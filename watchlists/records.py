@@ -12,7 +12,9 @@ Conventions (stated once, used everywhere):
   ``44.0`` means +44 %), multiples in ``x``, share counts in ``shares`` (ordinary
   shares, i.e. not ADS: multiply a per-share price by ``Listing.shares_per_unit``).
   ``min_upside`` of an analyst target is a decimal fraction (``0.20`` = 20 %).
-* Currencies are ISO 4217 codes from :data:`ISO_CURRENCIES`.
+* Currencies are ISO 4217 codes from :data:`ISO_CURRENCIES` (:func:`check_currency`),
+  symbols are Yahoo Finance symbols (:func:`check_symbol`) and date arguments go
+  through :func:`as_date`: the one rule for each, used across the package.
 * ``source_url`` holds one or more http(s) URLs joined by ``" ; "``.
 * Confidence: ``confirmed`` (two agreeing sources or one close-to-primary
   summary), ``partial`` (one secondary source, approximate date, or a derived
@@ -28,8 +30,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Literal, NoReturn
 
 __all__ = [
     "CONFIDENCES",
@@ -155,7 +157,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY_SHAPE = re.compile(r"^[A-Z]{3}$")
 _URL = re.compile(r"^https?://[^\s;]+$")
-_SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9.\-]*$")
+_SYMBOL = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^.=_-]{0,23}$")
 _ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 _PART_MONTHS = {
     "Q1": (1, 3),
@@ -169,19 +171,75 @@ _PART_MONTHS = {
 
 
 # ---------------------------------------------------------------- validators
-def _fail(field: str, value: object, why: str) -> None:
-    raise ValueError(f"{field} {value!r} {why}")
+def _show(value: object, limit: int = 60) -> str:
+    """``repr`` of a value, shortened so a hostile file cannot flood a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fail(field: str, value: object, why: str) -> NoReturn:
+    raise ValueError(f"{field} {_show(value)} {why}")
 
 
 def check_currency(field: str, value: object) -> str:
-    """Return ``value`` if it is an uppercase ISO 4217 code in :data:`ISO_CURRENCIES`."""
+    """Return ``value`` if it is an uppercase ISO 4217 code in :data:`ISO_CURRENCIES`.
+
+    The one currency rule of the package; anything else raises ``ValueError`` naming
+    ``field`` and the value.
+    """
     if not isinstance(value, str) or not _CURRENCY_SHAPE.match(value):
         _fail(
             field, value, "is not an ISO 4217 currency code (three uppercase letters, e.g. 'CNY')"
         )
     if value not in ISO_CURRENCIES:
         _fail(field, value, "is not a known ISO 4217 currency code (e.g. 'CNY', 'HKD', 'USD')")
-    return value  # type: ignore[return-value]
+    return value
+
+
+def check_symbol(field: str, value: object) -> str:
+    """Return ``value`` if it is a Yahoo Finance symbol.
+
+    The one symbol rule of the package: 1-24 letters, digits and ``^ . = _ -``,
+    starting with a letter, a digit or ``^`` (``688256.SS``, ``BABA``, ``^GSPC``,
+    ``CNY=X``). Anything else raises ``ValueError`` naming ``field`` and the value.
+    """
+    if not isinstance(value, str) or not _SYMBOL.match(value):
+        _fail(
+            field,
+            value,
+            "is not a Yahoo symbol (1-24 letters, digits and ^ . = _ -, "
+            "e.g. '688256.SS', 'BABA', '^GSPC')",
+        )
+    return value
+
+
+def as_date(field: str, value: object) -> date:
+    """``value`` as a ``datetime.date``: the one date rule for arguments.
+
+    Accepts a ``datetime.date``, a ``datetime`` or ``pandas.Timestamp`` (its own
+    calendar date), a ``numpy.datetime64`` or a date string :class:`pandas.Timestamp`
+    parses (``'2025-12-04'``). ``None``, numbers and NaT are rejected: ``TypeError`` for
+    a value that is not date-like, ``ValueError`` for text or NaT that is not a date;
+    both name ``field`` and the value.
+    """
+    if isinstance(value, datetime):
+        if value != value:  # NaT (a datetime subclass) equals nothing
+            raise ValueError(f"{field} must be a date, got NaT")
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if value is None or isinstance(value, bool | int | float):
+        raise TypeError(f"{field} must be a date, got {type(value).__name__} {_show(value)}")
+    import pandas as pd  # lazily: records stays importable without loading pandas
+
+    try:
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        kind = ValueError if isinstance(value, str) else TypeError
+        raise kind(f"{field} must be a date, got {type(value).__name__} {_show(value)}") from exc
+    if ts is pd.NaT:
+        raise ValueError(f"{field} must be a date, got {_show(value)}")
+    return ts.date()
 
 
 def check_source_url(field: str, value: object) -> str:
@@ -229,7 +287,6 @@ def parse_date(field: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         _fail(field, text, "is not a valid calendar date")
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def period_bounds(period: str) -> tuple[date, date]:
@@ -248,7 +305,6 @@ def period_bounds(period: str) -> tuple[date, date]:
             "does not match the period grammar "
             "(FY2024, Q1-2025, H1-2025, 9M-2025, TTM-2025-09-30, 3Y-2025, 2025-12-05)",
         )
-    assert m is not None
     if m["fy"]:
         y = int(m["fy"])
         return date(y, 1, 1), date(y, 12, 31)
@@ -290,8 +346,9 @@ class Listing:
     source_url: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.symbol, str) or not _SYMBOL.match(self.symbol):
-            _fail("symbol", self.symbol, "is not a Yahoo symbol (e.g. '688256.SS', 'BABA')")
+        check_symbol("symbol", self.symbol)
+        if self.symbol != self.symbol.upper():
+            _fail("symbol", self.symbol, "must be in upper case, as Yahoo writes it")
         _check_choice("exchange", self.exchange, EXCHANGES)
         _check_str("board", self.board)
         check_currency("currency", self.currency)
@@ -363,9 +420,20 @@ class Company:
         return tuple(x.symbol for x in self.listings)
 
 
-def _check_common(obj: AnalystTarget | Fact | ReferenceQuote) -> None:
-    check_source_url("source_url", obj.source_url)
+def _check_common(obj: AnalystTarget | Fact | ReferenceQuote, numbered: str | None) -> None:
+    """``source_url``, ``confidence`` and ``note`` of a sourced record.
+
+    ``numbered`` names a record that carries a number (``'a fact'``), which an
+    unconfirmed claim may not; ``None`` when the record has no number.
+    """
     _check_choice("confidence", obj.confidence, CONFIDENCES)
+    if numbered is not None and obj.confidence == "unconfirmed":
+        _fail(
+            "confidence",
+            obj.confidence,
+            f"is not allowed for {numbered}: an unconfirmed claim gets no number",
+        )
+    check_source_url("source_url", obj.source_url)
     _check_str("note", obj.note, empty_ok=True)
     if obj.confidence == "partial" and "derived" in obj.note.lower():
         if not obj.note.lower().startswith("derived:"):
@@ -405,7 +473,7 @@ class AnalystTarget:
 
     def __post_init__(self) -> None:
         _check_str("company", self.company)
-        _check_str("symbol", self.symbol)
+        check_symbol("symbol", self.symbol)
         _check_str("broker", self.broker)
         if self.rating is not None:
             _check_str("rating", self.rating)
@@ -441,13 +509,7 @@ class AnalystTarget:
                 _fail("date_unknown", self.date_unknown, "must be false when published is given")
         if self.previous_target is not None:
             _check_number("previous_target", self.previous_target, positive=True)
-        _check_common(self)
-        if self.confidence == "unconfirmed" and self.kind == "price":
-            _fail(
-                "confidence",
-                self.confidence,
-                "is not allowed for a price target: an unconfirmed claim gets no number",
-            )
+        _check_common(self, "a price target" if self.kind == "price" else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,13 +553,7 @@ class Fact:
             _fail("value", self.value, "must be > 0 for a share count")
         period_bounds(self.period)
         _check_date("asof", self.asof)
-        if self.confidence == "unconfirmed":
-            _fail(
-                "confidence",
-                self.confidence,
-                "is not allowed for a fact: an unconfirmed claim gets no number",
-            )
-        _check_common(self)
+        _check_common(self, "a fact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,15 +574,9 @@ class ReferenceQuote:
         return f"{self.symbol}/{self.kind}/{self.date.isoformat()}"
 
     def __post_init__(self) -> None:
-        _check_str("symbol", self.symbol)
+        check_symbol("symbol", self.symbol)
         _check_date("date", self.date)
         _check_choice("kind", self.kind, QUOTE_KINDS)
         _check_number("value", self.value, positive=True)
         check_currency("currency", self.currency)
-        if self.confidence == "unconfirmed":
-            _fail(
-                "confidence",
-                self.confidence,
-                "is not allowed for a quote: an unconfirmed claim gets no number",
-            )
-        _check_common(self)
+        _check_common(self, "a quote")

@@ -41,6 +41,7 @@ from watchlists.providers import (
     empty_actions,
     empty_prices,
 )
+from watchlists.records import as_date
 
 __all__ = ["YahooProvider"]
 
@@ -172,22 +173,24 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+def _caused_by(exc: BaseException, types: tuple[type[BaseException], ...],
+               markers: tuple[str, ...]) -> bool:
+    """True when ``exc`` or an exception in its chain is one of ``types`` or says one of
+    ``markers`` (lower case) in its message."""
+    return any(isinstance(e, types) or any(m in str(e).lower() for m in markers)
+               for e in _chain(exc))
+
+
 def _is_dns_error(exc: BaseException) -> bool:
     """True for an unreachable name server: curl_cffi ``DNSError`` or a resolver message."""
-    try:
-        from curl_cffi.requests.exceptions import DNSError
-    except ImportError:  # pragma: no cover - curl_cffi is a yfinance dependency
-        DNSError = ()  # type: ignore[assignment]
     import socket
 
-    for e in _chain(exc):
-        if DNSError and isinstance(e, DNSError):
-            return True
-        if isinstance(e, socket.gaierror):
-            return True
-        if any(m in str(e).lower() for m in _DNS_MARKERS):
-            return True
-    return False
+    try:
+        from curl_cffi.requests.exceptions import DNSError
+        dns_types: tuple[type[BaseException], ...] = (DNSError, socket.gaierror)
+    except ImportError:  # pragma: no cover - curl_cffi is a yfinance dependency
+        dns_types = (socket.gaierror,)
+    return _caused_by(exc, dns_types, _DNS_MARKERS)
 
 
 def _is_rate_limit(exc: BaseException) -> bool:
@@ -195,7 +198,7 @@ def _is_rate_limit(exc: BaseException) -> bool:
         from yfinance.exceptions import YFRateLimitError
     except ImportError:  # pragma: no cover
         return False
-    return any(isinstance(e, YFRateLimitError) for e in _chain(exc))
+    return _caused_by(exc, (YFRateLimitError,), ())
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -208,12 +211,7 @@ def _is_transient(exc: BaseException) -> bool:
         curl_types: tuple[type[BaseException], ...] = (CurlTimeout, CurlConnectionError)
     except ImportError:  # pragma: no cover
         curl_types = ()
-    for e in _chain(exc):
-        if isinstance(e, (TimeoutError, ConnectionError, *curl_types)):
-            return True
-        if any(m in str(e).lower() for m in _TRANSIENT_MARKERS):
-            return True
-    return False
+    return _caused_by(exc, (TimeoutError, ConnectionError, *curl_types), _TRANSIENT_MARKERS)
 
 
 def _is_missing(exc: BaseException) -> bool:
@@ -385,7 +383,7 @@ class YahooProvider:
     ) -> FetchResult:
         """Daily bars of ``symbols`` for sessions in ``[start, end)``; see module docs."""
         symbols = list(dict.fromkeys(symbols))
-        start, end = _as_date(start, "start"), _as_date(end, "end")
+        start, end = as_date("start", start), as_date("end", end)
         if end <= start:
             raise ValueError(f"end must be after start (end is exclusive), got {start} .. {end}")
         fetched_at = dt.datetime.now(dt.UTC)
@@ -414,6 +412,18 @@ class YahooProvider:
 
     # -- analyst data ------------------------------------------------------------
 
+    def _attribute(self, ticker: object, attr: str, symbol: str, *, no_data: str = "") -> object:
+        """``ticker.<attr>`` through :meth:`_call`; None when Yahoo has no such data (a 404,
+        or an error message containing ``no_data``). Other failures raise."""
+        try:
+            return self._call(lambda: getattr(ticker, attr), symbol)
+        except OfflineError:
+            raise
+        except Exception as exc:
+            if _is_not_found(exc) or (no_data and no_data in str(exc).lower()):
+                return None
+            raise
+
     def fetch_targets(self, symbol: str) -> AnalystData:
         """Consensus targets, analyst count, trading currency and rating actions.
 
@@ -431,32 +441,11 @@ class YahooProvider:
         if self.offline:
             return result({}, None, None, empty_actions(), f"error: {self._offline_reason}")
         try:
-            yf = self._yf()
-            ticker = yf.Ticker(symbol)
-            try:
-                targets = self._call(lambda: ticker.analyst_price_targets, symbol) or {}
-            except OfflineError:
-                raise
-            except Exception as exc:
-                if not _is_not_found(exc):
-                    raise
-                targets = {}
-            try:
-                info = self._call(lambda: ticker.info, symbol) or {}
-            except OfflineError:
-                raise
-            except Exception as exc:
-                if not _is_not_found(exc):
-                    raise
-                info = {}
-            try:
-                raw_actions = self._call(lambda: ticker.upgrades_downgrades, symbol)
-            except OfflineError:
-                raise
-            except Exception as exc:
-                if not (_is_not_found(exc) or "no upgrade/downgrade" in str(exc).lower()):
-                    raise
-                raw_actions = None
+            ticker = self._yf().Ticker(symbol)
+            targets = self._attribute(ticker, "analyst_price_targets", symbol) or {}
+            info = self._attribute(ticker, "info", symbol) or {}
+            raw_actions = self._attribute(ticker, "upgrades_downgrades", symbol,
+                                          no_data="no upgrade/downgrade")
         except OfflineError:
             return result({}, None, None, empty_actions(), f"error: {self._offline_reason}")
         except Exception as exc:  # noqa: BLE001 - any failure is this symbol's status
@@ -477,15 +466,3 @@ def _float_or_none(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if np.isnan(out) else out
-
-
-def _as_date(value: object, name: str) -> dt.date:
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value)
-    raise TypeError(f"{name} must be a date, got {type(value).__name__}: {value!r}")

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from watchlists import profiles
+from watchlists._profile_loading import _parse_companies, _read_user
 from watchlists.errors import DataFileError
 from watchlists.records import AnalystTarget, Fact, Listing, ReferenceQuote
 
@@ -326,7 +327,7 @@ def test_bad_companies_toml(tmp_path, case, text, message):
     path = tmp_path / "my_companies.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataFileError) as err:
-        profiles._load_companies(path)
+        _parse_companies(*_read_user(path))
     msg = str(err.value)
     assert msg.startswith(str(path))
     assert message in msg, msg
@@ -335,7 +336,7 @@ def test_bad_companies_toml(tmp_path, case, text, message):
 def test_good_companies_toml(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text(GOOD_COMPANY + SECOND.format(symbol="688795.SS"), encoding="utf-8")
-    comps = profiles._load_companies(path)
+    comps = _parse_companies(*_read_user(path))
     assert [c.slug for c in comps] == ["cambricon", "other"]
     assert comps[0].listings[0].shares_per_unit == 1.0
 

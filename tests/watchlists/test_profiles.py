@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from watchlists import profiles
+from watchlists._profile_loading import _parse_companies, _read_user
 from watchlists.records import AnalystTarget, Company, Fact, Listing, ReferenceQuote
 
 
@@ -363,4 +364,4 @@ def test_user_loaders_roundtrip_bundled_files(tmp_path):
         assert loader(p) == bundled
     p = tmp_path / "companies.toml"
     p.write_text(data.joinpath("companies.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    assert profiles._load_companies(p) == profiles.company_records()
+    assert _parse_companies(*_read_user(p)) == profiles.company_records()
