@@ -10,10 +10,10 @@ or from cron, on weekdays after the US close (22:30 UTC), appending to a log fil
     30 22 * * 1-5  cd /srv/watchlists && WATCHLISTS_HOME=/srv/watchlists/store \\
         /srv/venv/bin/python examples/daily_report_job.py --out reports/ >> logs/daily.log 2>&1
 
-It uses the library API (``refresh``, ``refresh_fx``, the provider's analyst targets,
-``snapshot``, ``write_report``),
-never the command line. :func:`run_job` is the unit of work; ``airflow_dag.py`` calls
-the same function.
+It uses the library API (``refresh_all`` -- the same refresh job as ``watchlists
+refresh``: prices, the FX pairs the currencies need, analyst data -- then ``snapshot``
+and ``write_report``), never the command line. :func:`run_job` is the unit of work;
+``airflow_dag.py`` calls the same function.
 
 Exit codes (as the ``watchlists`` CLI):
 
@@ -36,13 +36,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import watchlists
-from watchlists.fx import refresh_fx
 
 log = logging.getLogger("daily_report_job")
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
-# FX pairs that convert every bundled reporting currency (the same set as `watchlists refresh`).
-FX_PAIRS = (("USD", "CNY"), ("USD", "HKD"), ("HKD", "CNY"))
 FORMATS = ("md", "html", "csv", "json")
 
 
@@ -76,39 +73,23 @@ def run_job(
 
     code = EXIT_OK
     with store:
-        went_offline = offline
+        refreshed = None
         if not offline:
-            provider = provider or watchlists.YahooProvider()
-            symbols = list(dict.fromkeys(s for wl in lists for s in wl.price_symbols))
-            log.info("refreshing %d symbols and %d FX pairs", len(symbols), len(FX_PAIRS))
-            result = watchlists.refresh(symbols, store=store, provider=provider, now=now)
-            fx = refresh_fx(FX_PAIRS, store=store, provider=provider, now=now,
-                            offline=result.offline)
-            went_offline = result.offline
-            for table in (result.table, fx.table):
-                for row in table[table["status"] != "ok"].itertuples():
-                    log.warning("refresh %s: %s", row.symbol, row.status)
-            analyst_failed = 0
-            if not result.offline:
-                for sym in symbols:
-                    if sym.startswith("^"):  # an index has no analyst targets
-                        continue
-                    data = provider.fetch_targets(sym)
-                    if data.status.startswith("error"):
-                        analyst_failed += 1
-                        log.warning("analyst data %s: %s", sym, data.status)
-                    else:
-                        store.upsert_analyst(data)
-            if result.offline or analyst_failed or not (result.ok and fx.ok):
+            refreshed = watchlists.refresh_all(
+                lists, store=store, provider=provider or watchlists.YahooProvider(), now=now)
+            for row in refreshed.failures.itertuples():
+                log.warning("refresh %s %s: %s", row.kind, row.symbol, row.status)
+            log.info("refreshed %s", refreshed.summary)
+            if not refreshed.ok:
                 code = EXIT_PARTIAL
-            if result.offline:
+            if refreshed.offline:
                 log.warning("the network is unreachable: reporting from the store")
         else:
             log.info("offline: no refresh; reporting from the store and bundled data")
 
         for wl in lists:
             try:
-                snap = watchlists.snapshot(wl, asof, store=store, offline=went_offline, now=now)
+                snap = watchlists.snapshot(wl, asof, store=store, now=now, refresh=refreshed)
             except (ValueError, TypeError) as exc:  # e.g. an asof in the future
                 log.error("%s: %s", wl.name, exc)
                 return EXIT_BAD_INPUT

@@ -142,6 +142,81 @@ def test_daily_report_job_online_path_with_fake_provider(tmp_path):
     assert payload  # written from the freshly refreshed store
 
 
+class _FailingFakeProvider(_FakeProvider):
+    """``_FakeProvider`` whose prices of ``bad`` fail and whose analyst call for it raises."""
+
+    def __init__(self, bad: str) -> None:
+        self.bad = bad
+
+    def fetch_prices(self, symbols, start, end):
+        from watchlists import FetchResult
+
+        good = [s for s in symbols if s != self.bad]
+        result = super().fetch_prices(good, start, end) if good else None
+        status = dict(result.status) if result else {}
+        status.update({s: "error: HTTP 500" for s in symbols if s == self.bad})
+        frame = result.frame if result else pd.DataFrame(
+            columns=["symbol", "date", "open", "high", "low", "close", "adj_close", "volume"])
+        return FetchResult(frame=frame, status=status, provider=self.name,
+                           fetched_at=dt.datetime.now(dt.UTC))
+
+
+@pytest.fixture
+def recorded_snapshots(monkeypatch):
+    """Record what the job hands ``snapshot`` (the job's wiring, not the snapshot)."""
+    from types import SimpleNamespace
+
+    import watchlists
+
+    calls = []
+
+    def snapshot(wl, asof=None, *, store=None, now=None, refresh=None):
+        calls.append(refresh)
+        table = pd.DataFrame({"symbol": ["X"], "stale": [False], "status": ["ok"]})
+        return SimpleNamespace(table=table, asof=asof, changes=[], warnings=[], ok=True,
+                               offline=refresh is None or refresh.offline)
+
+    monkeypatch.setattr(watchlists, "snapshot", snapshot)
+    monkeypatch.setattr(watchlists, "write_report",
+                        lambda snap, formats, out, *, store: {"md": Path(out) / "x.md"})
+    return calls
+
+
+def test_daily_report_job_uses_the_library_refresh_job(tmp_path, recorded_snapshots):
+    import watchlists
+
+    job = _load("daily_report_job")
+    assert not hasattr(job, "FX_PAIRS")  # the pairs are derived by refresh_all
+    now = dt.datetime(2025, 12, 5, 22, 30, tzinfo=dt.UTC)
+    code = job.run_job(tmp_path / "out", names=["china-ai-compute"], asof="2025-12-05",
+                       home=tmp_path / "home", now=now, provider=_FakeProvider())
+    assert code == job.EXIT_OK
+    (report,) = recorded_snapshots
+    assert isinstance(report, watchlists.RefreshReport) and report.ok
+    with watchlists.open_store(tmp_path / "home") as store:
+        assert set(store.read_fx()["pair"]) == {"HKDCNY", "USDCNY", "USDHKD"}
+        assert "000300.SS" in set(store.read_prices()["symbol"])  # the benchmark too
+
+
+def test_daily_report_job_offline_passes_no_refresh(tmp_path, recorded_snapshots):
+    job = _load("daily_report_job")
+    code = job.run_job(tmp_path / "out", names=["china-ai-compute"], offline=True,
+                       asof="2025-12-04", home=tmp_path / "home")
+    assert code == job.EXIT_OK and recorded_snapshots == [None]
+
+
+def test_daily_report_job_partial_refresh(tmp_path, recorded_snapshots, caplog):
+    job = _load("daily_report_job")
+    now = dt.datetime(2025, 12, 5, 22, 30, tzinfo=dt.UTC)
+    with caplog.at_level("WARNING", logger="daily_report_job"):
+        code = job.run_job(tmp_path / "out", names=["china-ai-compute"], asof="2025-12-05",
+                           home=tmp_path / "home", now=now,
+                           provider=_FailingFakeProvider("0700.HK"))
+    assert code == job.EXIT_PARTIAL
+    assert "refresh price 0700.HK: error: HTTP 500" in caplog.text
+    assert recorded_snapshots[0].failed == 1
+
+
 def test_notebook_outputs_are_cleared():
     nb = nbformat.read(EXAMPLES / "article_names.ipynb", as_version=4)
     nbformat.validate(nb)

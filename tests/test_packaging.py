@@ -40,13 +40,14 @@ def test_public_api_is_pinned_and_resolves():
     assert set(watchlists.__all__) == {
         "AnalystData", "AnalystTarget", "Assumptions", "Company", "DataFileError",
         "DataQualityError", "DefinitionError", "Fact", "FetchResult", "Listing", "Member",
-        "OfflineError", "PriceProvider", "ProviderError", "ReferenceQuote", "RefreshResult",
-        "StaleDataWarning", "Snapshot", "Store", "StoreError", "Watchlist", "WatchlistError",
-        "WatchlistWarning", "YahooProvider", "__version__", "bundled_watchlists", "companies",
-        "company", "convert", "default_home", "facts", "fx_rate", "latest_prices", "listing",
-        "load_facts", "load_reference_quotes", "load_targets", "load_watchlist", "open_store",
-        "parse_watchlist", "price_history", "reference_quotes", "refresh", "snapshot",
-        "targets", "user_data_dir", "write_report",
+        "OfflineError", "PriceProvider", "ProviderError", "ReferenceQuote", "RefreshReport",
+        "RefreshResult", "StaleDataWarning", "Snapshot", "Store", "StoreError", "Watchlist",
+        "WatchlistError", "WatchlistWarning", "YahooProvider", "__version__",
+        "bundled_watchlists", "companies", "company", "convert", "default_home", "facts",
+        "fx_rate", "latest_prices", "listing", "load_facts", "load_reference_quotes",
+        "load_targets", "load_watchlist", "open_store", "parse_watchlist", "price_history",
+        "reference_quotes", "refresh", "refresh_all", "snapshot", "targets", "user_data_dir",
+        "write_report",
     }
     for name in watchlists.__all__:
         assert getattr(watchlists, name) is not None

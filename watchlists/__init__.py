@@ -3,7 +3,7 @@
 Quick start::
 
     import watchlists
-    snap = watchlists.snapshot("china-ai-compute", "2025-12-04", offline=True)
+    snap = watchlists.snapshot("china-ai-compute", "2025-12-04")
     snap.table[["company", "price", "consensus_upside", "implied_growth"]]
     watchlists.write_report(snap, "md,html", "reports/")
 
@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
          "WatchlistWarning"), "errors"),
     **dict.fromkeys(("convert", "fx_rate"), "fx"),
     **dict.fromkeys(("RefreshResult", "latest_prices", "price_history", "refresh"), "market"),
+    **dict.fromkeys(("RefreshReport", "refresh_all"), "refresh_job"),
     **dict.fromkeys(
         ("companies", "company", "facts", "listing", "load_facts", "load_reference_quotes",
          "load_targets", "reference_quotes", "targets", "user_data_dir"), "profiles"),
@@ -101,6 +102,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the real names
     )
     from .providers import AnalystData, FetchResult, PriceProvider
     from .records import AnalystTarget, Company, Fact, Listing, ReferenceQuote
+    from .refresh_job import RefreshReport, refresh_all
     from .reporting import write_report
     from .snapshots import Snapshot, snapshot
     from .store import Store, default_home, open_store
@@ -122,6 +124,7 @@ __all__ = [
     "PriceProvider",
     "ProviderError",
     "ReferenceQuote",
+    "RefreshReport",
     "RefreshResult",
     "Snapshot",
     "StaleDataWarning",
@@ -150,6 +153,7 @@ __all__ = [
     "price_history",
     "reference_quotes",
     "refresh",
+    "refresh_all",
     "snapshot",
     "targets",
     "user_data_dir",

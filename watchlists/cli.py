@@ -2,10 +2,20 @@
 
 Thin by design: parse, call library functions, write, return an exit code.
 
-Exit codes: 0 success; 1 partial (some symbols failed, the run was offline, or with
-``--strict`` a price is stale or a member failed); 2 bad input (unknown watchlist,
-company or symbol, bad date, bad file). Errors print one line on stderr; ``--debug``
-adds the traceback.
+``refresh`` runs :func:`watchlists.refresh_job.refresh_all` (prices, the FX pairs the
+currencies in play need, analyst data). ``report`` reads the store and the bundled
+reference data and never touches the network, unless ``--refresh`` asks it to run the
+same refresh job first (``--offline`` means "do not refresh"; it is the default).
+
+Exit codes: 0 success; 1 partial (``refresh``: some symbol or pair failed, or the run
+was or went offline; ``report --strict``: a price is stale, a member has none, or the
+``--refresh`` before it was partial or offline); 2 bad input (unknown watchlist,
+company or symbol, bad date, bad file, contradictory options). Without ``--strict``,
+``report`` exits 0 once its files are written, whatever the refresh gave (its summary
+line says). Errors print one line on stderr; ``--debug`` adds the traceback. ``--home``
+and ``--debug`` go before or after the command. When the reader of stdout goes away
+(``watchlists show cambricon | head -2``) the command stops quietly with exit 1, as
+the Python docs recommend for SIGPIPE.
 """
 
 from __future__ import annotations
@@ -17,59 +27,82 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
-from typing import TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import DefinitionError, StoreError, WatchlistError
+
+if TYPE_CHECKING:
+    from .refresh_job import RefreshReport
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
-FX_PAIRS = (("USD", "CNY"), ("USD", "HKD"), ("HKD", "CNY"))
-"""FX pairs the refresh keeps, enough to convert every bundled reporting currency."""
+EXIT_BROKEN_PIPE = 1  # what Python itself exits with on EPIPE (docs: "Note on SIGPIPE")
 
 
 class _BadInput(Exception):
     """A caller mistake detected by the CLI itself (exit 2)."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", metavar="DIR",
-                        help="home directory holding the store and your data/ folder "
-                             "(default: $WATCHLISTS_HOME or the platform's user data dir)")
-    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """``--home`` and ``--debug``, accepted before and after the command.
 
+    The copies on a subcommand default to ``SUPPRESS``: absent there, they leave the
+    value parsed before the command alone (a plain default would overwrite it).
+    """
+    unset = {"default": argparse.SUPPRESS} if after_command else {}
+    parser.add_argument("--home", metavar="DIR",
+                        help="home directory holding the store and your data/ folder "
+                             "(default: $WATCHLISTS_HOME or the platform's user data dir)",
+                        **unset)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs",
+                        **unset)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="watchlists",
         description="Equity watchlists with sourced data, an offline-first store and reports.",
-        parents=[common],
     )
+    _global_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    rep = sub.add_parser("report", parents=[common], help="write a watchlist report",
-                         description="Snapshot a watchlist and write its reports.")
+    def command(name: str, **kwargs: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, **kwargs)
+        _global_options(cmd, after_command=True)
+        return cmd
+
+    rep = command("report", help="write a watchlist report",
+                  description="Snapshot a watchlist from the store and write its reports. "
+                              "No network call unless --refresh.")
     rep.add_argument("watchlist", help="bundled watchlist name or path to a TOML file")
     rep.add_argument("--asof", metavar="DATE", help="point in time, YYYY-MM-DD (default: today)")
     rep.add_argument("--format", default="md,html,csv,json",
                      help="comma-separated formats: md,html,csv,json (default: all)")
     rep.add_argument("--out", default="reports", metavar="DIR", help="output directory")
+    rep.add_argument("--refresh", action="store_true",
+                     help="first fetch the watchlist's prices, FX and analyst data from Yahoo "
+                          "(as `watchlists refresh WATCHLIST`)")
     rep.add_argument("--offline", action="store_true",
-                     help="no network: use the store and the bundled reference data")
+                     help="do not refresh (the default): use the store and the bundled "
+                          "reference data")
     rep.add_argument("--strict", action="store_true",
-                     help="exit 1 when any price is stale or any member failed")
+                     help="exit 1 when any price is stale, any member failed, or the "
+                          "--refresh was partial or offline")
 
-    ref = sub.add_parser("refresh", parents=[common], help="fetch prices into the store",
-                         description="Fetch new prices (and FX, analyst data) into the store.")
+    ref = command("refresh", help="fetch prices into the store",
+                  description="Fetch new prices, the FX rates their currencies need and "
+                              "analyst data into the store.")
     ref.add_argument("targets", nargs="*", metavar="WATCHLIST|SYMBOL",
                      help="watchlists, companies or symbols (default: every bundled watchlist)")
     ref.add_argument("--full", action="store_true", help="re-download the whole history")
     ref.add_argument("--offline", action="store_true", help="make no network call")
     ref.add_argument("--no-analyst", action="store_true", help="skip analyst targets")
 
-    sub.add_parser("list", parents=[common], help="list bundled watchlists and companies")
+    command("list", help="list bundled watchlists and companies")
 
-    show = sub.add_parser("show", parents=[common], help="show a company's profile and data")
+    show = command("show", help="show a company's profile and data")
     show.add_argument("company", help="slug, name or symbol (e.g. cambricon, 688256.SS)")
     show.add_argument("--asof", metavar="DATE", help="latest price as of this date")
     return parser
@@ -120,35 +153,31 @@ def _human(value: float) -> str:
     return f"{value:,.6g}"
 
 
-def _resolve_refresh_targets(targets: Sequence[str]) -> list[str]:
-    """Watchlist names/paths, company keys or symbols → Yahoo symbols (exit 2 if unknown)."""
-    from . import profiles
-    from .definitions import bundled_watchlists, load_watchlist
+@contextlib.contextmanager
+def _progress(stream: TextIO) -> Iterator[Callable[[str], None]]:
+    """A ``progress`` callback feeding :func:`_progress_bar` (a no-op off a terminal)."""
+    bar = _progress_bar(stream)
 
-    if not targets:
-        symbols: list[str] = []
-        for name in bundled_watchlists():
-            symbols.extend(load_watchlist(name).price_symbols)
-        return list(dict.fromkeys(symbols))
-    out: list[str] = []
-    bundled = set(bundled_watchlists())
-    for item in targets:
-        if item in bundled or item.endswith(".toml") or os.sep in item:
-            out.extend(load_watchlist(item).price_symbols)
-            continue
-        try:
-            comp = profiles.company(item)
-        except KeyError as exc:
-            if item.startswith("^") or "=" in item:
-                out.append(item)  # an index or FX symbol: not a company, still fetchable
-                continue
-            raise _BadInput(f"{exc.args[0]} (nor a bundled watchlist: "
-                            f"{', '.join(sorted(bundled))})") from None
-        if not comp.listings:
-            raise _BadInput(f"{comp.name} is unlisted: there is no price to refresh")
-        matching = [lst.symbol for lst in comp.listings if lst.symbol.upper() == item.upper()]
-        out.extend(matching or [lst.symbol for lst in comp.listings])
-    return list(dict.fromkeys(out))
+    def progress(message: str) -> None:
+        if bar is not None:
+            bar.set_description(message[:48])
+            bar.update(1)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _yahoo():  # type: ignore[no-untyped-def]
+    from .yahoo import YahooProvider
+
+    return YahooProvider()
+
+
+def _cell_date(value: object) -> str:
+    return "–" if value is None or str(value) == "NaT" else str(value)[:10]
 
 
 # --------------------------------------------------------------------------- commands
@@ -194,7 +223,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
                                 "shares/unit"]), file=out)
         with _open_store(args.home) as store:
             prices = latest_prices([lst.symbol for lst in comp.listings], day, store=store,
-                                   offline=True, now=_now())
+                                   now=_now())
         print(f"\nLatest price as of {day} (store or bundled reference; no network):", file=out)
         for p in prices.itertuples():
             when = "–" if p.price_date is None or str(p.price_date) == "NaT" \
@@ -232,54 +261,33 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_refresh(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .fx import refresh_fx
-    from .market import refresh
+    from .definitions import bundled_watchlists
+    from .refresh_job import refresh_all
 
-    symbols = _resolve_refresh_targets(args.targets)
-    now = _now()
-    provider = None
-    if not args.offline:
-        from .yahoo import YahooProvider
-
-        provider = YahooProvider()
-    bar = _progress_bar(err)
-
-    def progress(message: str) -> None:
-        if bar is not None:
-            bar.set_description(message[:48])
-            bar.update(1)
-
-    with _open_store(args.home) as store:
-        result = refresh(symbols, store=store, provider=provider, now=now, full=args.full,
-                         offline=args.offline, progress=progress)
-        fx = refresh_fx(FX_PAIRS, store=store, provider=provider, now=now, full=args.full,
-                        offline=args.offline or result.offline)
-        analyst_failed = 0
-        if provider is not None and not args.no_analyst and not result.offline:
-            for sym in symbols:
-                if sym.startswith("^") or sym.endswith("=X"):
-                    continue
-                data = provider.fetch_targets(sym)
-                if data.status.startswith("error"):
-                    analyst_failed += 1
-                else:
-                    store.upsert_analyst(data)
-    if bar is not None:
-        bar.close()
-    table = result.table
-    rows = [[r.symbol, _short(r.status), str(r.rows_added),
-             "–" if r.last_date is None or str(r.last_date) == "NaT" else
-             str(r.last_date)[:10]] for r in table.itertuples()]
-    rows += [[r.symbol, _short(r.status), str(r.rows_added),
-              "–" if r.last_date is None or str(r.last_date) == "NaT" else
-              str(r.last_date)[:10]] for r in fx.table.itertuples()]
+    provider = None if args.offline else _yahoo()
+    with _open_store(args.home) as store, _progress(err) as progress:
+        report = refresh_all(args.targets or bundled_watchlists(), store=store,
+                             provider=provider, now=_now(), full=args.full,
+                             analyst=not args.no_analyst, progress=progress)
+    table = report.table
+    shown = table[table["kind"] != "analyst"]
+    rows = [[r.symbol, _short(r.status), str(r.rows_added), _cell_date(r.last_date)]
+            for r in shown.itertuples()]
     print(_fmt_table(rows, ["symbol", "status", "rows added", "last date"]), file=out)
-    failed = int((table["status"] != "ok").sum())
-    if result.offline:
+    _print_refresh_notes(report, err)
+    return EXIT_OK if report.ok else EXIT_PARTIAL
+
+
+def _print_refresh_notes(report: RefreshReport, err: TextIO) -> None:
+    if report.offline and report.provider is None:
         print("offline: nothing was fetched; the store is unchanged", file=err)
+    elif report.offline:
+        print("offline: the network became unreachable; rows marked 'error: offline' "
+              "were not fetched", file=err)
+    failures = report.failures
+    analyst_failed = int((failures["kind"] == "analyst").sum())
     if analyst_failed:
         print(f"analyst data: {analyst_failed} symbol(s) failed", file=err)
-    return EXIT_OK if failed == 0 and not result.offline else EXIT_PARTIAL
 
 
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -287,6 +295,9 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .reporting import parse_formats, write_report
     from .snapshots import parse_asof, snapshot
 
+    if args.refresh and args.offline:
+        raise _BadInput("--refresh fetches from the network and --offline forbids it: "
+                        "choose one")
     now = _now()
     try:
         formats = parse_formats(args.format)
@@ -294,8 +305,17 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ValueError as exc:
         raise _BadInput(str(exc)) from None
     wl = load_watchlist(args.watchlist)
+    refreshed = None
     with _open_store(args.home) as store:
-        snap = snapshot(wl, day, store=store, offline=args.offline, now=now)
+        if args.refresh:
+            from .refresh_job import refresh_all
+
+            with _progress(err) as progress:
+                refreshed = refresh_all(wl, store=store, provider=_yahoo(), now=now,
+                                        progress=progress)
+            snap = snapshot(wl, day, store=store, now=now, refresh=refreshed)
+        else:
+            snap = snapshot(wl, day, store=store, now=now)
         try:
             paths = write_report(snap, formats, args.out, store=store)
         except OSError as exc:
@@ -306,11 +326,14 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failed = int((~listed["status"].isin(["ok", "stale"])).sum())
     for fmt, path in paths.items():
         print(f"{fmt:<5} {path}", file=out)
+    if refreshed is not None:
+        print(f"refreshed {refreshed.summary}", file=err)
     mode = " (offline)" if snap.offline else ""
     print(f"{wl.name} as of {snap.asof}{mode}: {len(table)} members, {stale} stale, "
           f"{failed} without a price, {len(snap.changes)} change(s), "
           f"{len(snap.warnings)} warning(s)", file=err)
-    if args.strict and (stale or failed):
+    partial_refresh = refreshed is not None and not refreshed.ok
+    if args.strict and (stale or failed or partial_refresh):
         return EXIT_PARTIAL
     return EXIT_OK
 
@@ -323,6 +346,31 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     """Run the CLI; return the exit code (never calls ``sys.exit``)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
+    try:
+        code = _run(argv, out, err)
+        out.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+    except BrokenPipeError:
+        # The reader went away (``watchlists show cambricon | head -2``): stop quietly,
+        # as Unix tools do. Point stdout at devnull so the flush at exit does not raise
+        # again (https://docs.python.org/3/library/signal.html#note-on-sigpipe).
+        _discard(out)
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _discard(stream: TextIO) -> None:
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file: nothing flushes it at exit
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
@@ -341,6 +389,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     try:
         with _home(args.home):
             return commands[args.command]()
+    except BrokenPipeError:
+        raise
     except (_BadInput, DefinitionError, ValueError, TypeError, KeyError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         _error(err, f"error: {message}", args.debug)

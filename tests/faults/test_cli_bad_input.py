@@ -64,6 +64,9 @@ def test_bad_watchlist_file(case, tmp_path):
     (["report", "china-ai-compte", "--offline"], "china-ai-compute"),  # suggests the name
     (["show", "cambricn"], "cambricon"),
     (["refresh", "--offline", "nosuchsymbol"], "nosuchsymbol"),
+    (["refresh", "--offline", "china-ai-compte"], "did you mean 'china-ai-compute'"),
+    (["refresh", "--offline", "huawei"], "unlisted"),
+    (["report", "china-ai-compute", "--offline", "--refresh"], "--refresh"),
 ])
 def test_bad_arguments(argv, expected, tmp_path):
     code, _, err = _run([*argv, "--out", str(tmp_path)] if argv[0] == "report" else argv)
@@ -72,7 +75,10 @@ def test_bad_arguments(argv, expected, tmp_path):
     assert len(lines) == 1 and expected in lines[0] and "Traceback" not in err
 
 
-def test_debug_adds_the_traceback(tmp_path):
-    code, _, err = _run(["show", "cambricn", "--debug"])
+@pytest.mark.parametrize("argv", [["show", "cambricn", "--debug"],
+                                  ["--debug", "show", "cambricn"],
+                                  ["--debug", "refresh", "--offline", "cambricn"]])
+def test_debug_adds_the_traceback(argv):
+    code, _, err = _run(argv)
     assert code == 2
     assert "Traceback" in err and "cambricon" in err.strip().splitlines()[-1]
