@@ -248,10 +248,10 @@ def target_upside_table(inputs: pd.DataFrame) -> pd.DataFrame:
 
 
 def cambricon_consensus() -> valuation.Consensus:
-    """Consensus of the latest dated price target per broker at ``ASOF``."""
-    t = watchlists.targets("cambricon")
-    return valuation.consensus(t[["broker", "target", "currency", "published", "kind"]],
-                               asof=ASOF)
+    """Consensus at ``ASOF`` by the library's one rule (the snapshot's figure): the
+    latest price target per broker; an undated target only when it follows a dated one
+    of the same broker (``previous_target``)."""
+    return valuation.consensus(watchlists.targets("cambricon"), asof=ASOF)
 
 
 # --------------------------------------------------------------------------- output
@@ -329,9 +329,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print_table(up.assign(level=up["level"].map(_num), price=up["price"].map(_num),
                            upside=up["upside"].map(_pct)))
     c = cambricon_consensus()
-    print(f"\n{name} valuation.consensus (latest target per broker; undated ones kept): mean "
-          f"{c.mean:,.0f} {c.currency} ({c.count} brokers, {c.undated} undated, "
-          f"{c.excluded} non-price rows left out) -> upside {_pct(c.upside(cam['price']))}")
+    print(f"\n{name} valuation.consensus (latest target per broker; undated ones only when "
+          f"they follow a dated one): mean {c.mean:,.0f} {c.currency} ({c.count} brokers, "
+          f"{c.undated} undated left out, {c.excluded} non-price rows left out) -> upside "
+          f"{_pct(c.upside(cam['price']))}")
     for w in c.warnings:
         print(f"  note: {w}")
     return 0

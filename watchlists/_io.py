@@ -1,12 +1,45 @@
-"""Atomic file writes: a crash mid-write leaves the previous file intact."""
+"""Atomic file writes (a crash mid-write leaves the previous file intact) and the one
+JSON cleaner used by the reports and the store."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "ensure_dir"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "ensure_dir", "json_safe"]
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-safe copy: NaN/inf/NaT/NA → None, dates → ISO 8601 (a timestamp at midnight
+    as its date), numpy scalars → Python, mappings and sequences recursively."""
+    import pandas as pd
+
+    if value is None or value is pd.NaT:  # NaT is a datetime: isoformat() would give 'NaT'
+        return None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _umask() -> int:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ._snapshot_targets import _latest_per_broker
+from ._snapshot_targets import current_views
 
 if TYPE_CHECKING:
     from .snapshots import Snapshot
@@ -75,15 +75,15 @@ def upside_chart(snap: Snapshot) -> bytes | None:
 
 def price_target_chart(snap: Snapshot) -> bytes | None:
     """Small multiples: closes of each member with named targets, against each broker's
-    current target.
+    current target (a target aged out, superseded or undated is not drawn).
 
-    Without stored history, the bundled reference quotes up to ``asof`` are drawn as
-    points (closes as dots, intraday highs as triangles), labelled as such.
+    Without stored history, the snapshot's sourced reference quotes (all dated on or
+    before ``asof``) are drawn as points (closes as dots, intraday highs as triangles),
+    labelled as such. Reads only the snapshot.
     """
-    from . import profiles
-
     asof = pd.Timestamp(snap.asof)
-    all_quotes = profiles.reference_quotes()
+    all_quotes = snap.reference_points
+    views = current_views(snap.targets)
     t = snap.table[snap.table["symbol"].notna()]
     panels = []
     for _, row in t.iterrows():
@@ -94,8 +94,7 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
             quotes = all_quotes[all_quotes["symbol"] == sym]
             quotes = quotes[(quotes["date"] <= asof)
                             & quotes["kind"].isin(["close", "intraday_high"])]
-        mine = snap.targets[snap.targets["symbol"] == sym].to_dict("records")
-        tg = pd.DataFrame(list(_latest_per_broker(mine).values()))
+        tg = views[views["symbol"] == sym]
         if (len(hist) < 2 and quotes.empty) or tg.empty:
             continue  # a panel per company with named targets; the rest are in the table
         panels.append((row, hist, quotes, tg))

@@ -7,11 +7,11 @@ share one provider call; each call's rows are committed in one transaction, so a
 loses nothing committed before, and two processes refreshing at once leave no duplicates
 (rows are keyed by symbol and date).
 
-:func:`latest_prices` answers "what is the price of X as of ``asof``" from, in order:
-fresh store data → a Yahoo refresh (only online, with a provider, and when ``asof`` is
-recent) → stale store data or a bundled reference close (the more recent of the two;
-ties go to the store; both flagged stale if stale) → ``unavailable: <reason>``. Nothing
-dated after ``asof`` is ever used.
+:func:`latest_prices` answers "what is the price of X as of ``asof``" by reading only:
+the store's last close or a sourced reference close (bundled or user data), the more
+recent of the two (ties go to the store), flagged stale if stale, else
+``unavailable: <reason>``. It never fetches: refreshing is a separate, explicit step.
+Nothing dated after ``asof`` is ever used.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 _TABLE_COLUMNS = ["symbol", "status", "rows_added", "rows_updated", "last_date",
                   "requested_start"]
-_RECENT_DAYS = 7  # a refresh is only attempted when asof is within this many days of now
 _MAX_BATCH = 50
 _RECENT_WINDOW_DAYS = 45  # latest_prices reads this far back before scanning all history
 
@@ -216,8 +215,9 @@ def _listing_currency(symbol: str) -> str | None:
 
 
 def _reference_closes(symbols: Sequence[str]) -> pd.DataFrame:
-    """Bundled reference quotes of kind 'close' for ``symbols`` (empty if unavailable)."""
-    cols = ["symbol", "date", "value", "currency", "source_url", "note"]
+    """Sourced reference quotes of kind 'close' for ``symbols`` (bundled and user data),
+    with their ``origin`` ('bundled' or 'user'); empty if unavailable."""
+    cols = ["symbol", "date", "value", "currency", "source_url", "note", "origin"]
     try:
         from watchlists import profiles  # type: ignore[attr-defined]
     except ImportError:
@@ -227,22 +227,34 @@ def _reference_closes(symbols: Sequence[str]) -> pd.DataFrame:
     return frame.reindex(columns=cols)
 
 
+PRICE_COLUMNS: tuple[str, ...] = ("symbol", "price", "price_date", "currency", "source",
+                                  "source_url", "stale", "status", "note")
+"""Columns of :func:`latest_prices`."""
+
+
 def latest_prices(
     symbols: Sequence[str],
     asof: dt.date,
     *,
     store: Store,
-    provider: PriceProvider | None = None,
-    offline: bool = False,
     now: dt.datetime | None = None,
 ) -> pd.DataFrame:
-    """One row per symbol: symbol, price, price_date, currency, source, stale, status, note.
+    """The last known price of each symbol on or before ``asof``; reads, never fetches.
 
-    ``source`` ∈ {'store', 'yahoo', 'reference', 'unavailable'}; ``status`` ∈ {'ok',
-    'stale', 'unavailable: <reason>'}. ``now`` defaults to the end of ``asof`` in each
-    exchange's zone (point in time) and is capped there, so staleness is judged as of
-    ``asof``. A Yahoo refresh is tried only for symbols whose store data is missing or
-    stale, when online with a provider and ``asof`` is within a week of ``now``.
+    Candidates are the last stored close on or before ``asof`` and the latest sourced
+    reference close (bundled or user data) on or before it; the more recent wins, ties
+    go to the store. Nothing dated after ``asof`` is used. To bring the store up to
+    date, refresh first (:func:`watchlists.refresh_all`).
+
+    Returns one row per symbol with the columns of :data:`PRICE_COLUMNS`:
+
+    - ``source``: where the price really came from: the provider name the store
+      recorded for that row (e.g. ``'yahoo'``), ``'bundled'`` or ``'user'`` for a
+      reference quote, ``'unavailable'`` when there is none;
+    - ``source_url``: the reference quote's URL(s) (None for stored prices);
+    - ``stale``: older than the exchange's last completed session at ``asof``
+      (judged at the end of ``asof`` in the exchange's zone, or at ``now`` if earlier);
+    - ``status``: ``'ok'``, ``'stale'`` or ``'unavailable: <reason>'``; ``note`` says why.
     """
     if isinstance(symbols, str):
         raise TypeError("symbols must be a sequence of symbols, not a single string")
@@ -253,83 +265,52 @@ def latest_prices(
         eod = calendars.end_of_day(sym, asof_ts)
         judge_at[sym] = eod if now is None else min(eod, pd.Timestamp(_utc_now(now)))
 
-    def from_store() -> dict[str, tuple[pd.Timestamp, float]]:
-        # The last close on or before asof: look at recent weeks first (the daily
-        # path), and scan the whole history only for symbols with nothing recent.
-        found: dict[str, tuple[pd.Timestamp, float]] = {}
-        for start in (asof_ts - pd.Timedelta(days=_RECENT_WINDOW_DAYS), None):
-            todo = [s for s in syms if s not in found]
-            if not todo:
-                break
-            frame = store.read_prices(todo, start=start, end=asof_ts)
-            last = frame.dropna(subset=["close"]).groupby("symbol").tail(1)
-            found.update({r.symbol: (r.date, float(r.close)) for r in last.itertuples()})
-        return found
-
-    stored = from_store()
-    fresh = {s for s, (d, _) in stored.items() if not calendars.is_stale(s, d, judge_at[s])}
-    refreshed: set[str] = set()
-    refresh_note = ""
-    need = [s for s in syms if s not in fresh]
-    recent = now is not None and (pd.Timestamp(_utc_now(now)).tz_localize(None).normalize()
-                                  - asof_ts) <= pd.Timedelta(days=_RECENT_DAYS)
-    if need and provider is not None and not offline and recent:
-        result = refresh(need, store=store, provider=provider, now=_utc_now(now))  # type: ignore[arg-type]
-        if result.offline:
-            refresh_note = "refresh failed: offline"
-        stored = from_store()
-        for s in need:
-            if s in stored and not calendars.is_stale(s, stored[s][0], judge_at[s]):
-                refreshed.add(s)
-    elif need and offline:
-        refresh_note = "offline: no refresh"
-
-    refs = _reference_closes(syms) if any(s not in fresh | refreshed for s in syms) else None
+    # The last close on or before asof: look at recent weeks first (the daily path),
+    # and scan the whole history only for symbols with nothing recent.
+    stored: dict[str, tuple[pd.Timestamp, float, str]] = {}
+    for start in (asof_ts - pd.Timedelta(days=_RECENT_WINDOW_DAYS), None):
+        todo = [s for s in syms if s not in stored]
+        if not todo:
+            break
+        frame = store.read_prices(todo, start=start, end=asof_ts)
+        last = frame.dropna(subset=["close"]).groupby("symbol").tail(1)
+        stored.update({r.symbol: (r.date, float(r.close), str(r.source))
+                       for r in last.itertuples()})
+    refs = _reference_closes(syms)
+    refs = refs[pd.to_datetime(refs["date"]) <= asof_ts].copy()
+    refs["date"] = pd.to_datetime(refs["date"])
+    refs = refs.sort_values("date", kind="stable").groupby("symbol").tail(1).set_index("symbol")
     out = []
     for sym in syms:
         row = {"symbol": sym, "price": float("nan"), "price_date": pd.NaT,
-               "currency": _listing_currency(sym), "source": "unavailable", "stale": False,
-               "status": "", "note": ""}
-        if sym in fresh or sym in refreshed:
-            d, p = stored[sym]
-            via = getattr(provider, "name", "provider")
-            row.update(price=p, price_date=d, source=via if sym in refreshed else "store",
-                       status="ok", note=f"refreshed from {via}" if sym in refreshed else "")
-            out.append(row)
-            continue
+               "currency": _listing_currency(sym), "source": "unavailable", "source_url": None,
+               "stale": False, "status": "", "note": ""}
         candidates = []
         if sym in stored:
-            d, p = stored[sym]
-            candidates.append((d, 1, p, "store", None, ""))
-        if refs is not None and len(refs):
-            mine = refs[(refs["symbol"] == sym)
-                        & (pd.to_datetime(refs["date"]) <= asof_ts)].copy()
-            if len(mine):
-                mine["date"] = pd.to_datetime(mine["date"])
-                r = mine.sort_values("date").iloc[-1]
-                note = f"reference close ({r['source_url']})" if pd.notna(r["source_url"]) else \
-                    "reference close"
-                candidates.append((pd.Timestamp(r["date"]).normalize(), 0, float(r["value"]),
-                                   "reference", r["currency"], note))
+            d, p, origin = stored[sym]
+            candidates.append((d, 1, p, origin, None, None, f"stored {origin} close"))
+        if sym in refs.index:
+            r = refs.loc[sym]
+            url = r["source_url"] if isinstance(r["source_url"], str) else None
+            candidates.append((pd.Timestamp(r["date"]).normalize(), 0, float(r["value"]),
+                               str(r["origin"]), r["currency"], url,
+                               f"{r['origin']} reference close"))
         if candidates:
-            d, _, p, source, ccy, note = max(candidates, key=lambda c: (c[0], c[1]))
+            d, _, p, source, ccy, url, note = max(candidates, key=lambda c: (c[0], c[1]))
             stale = calendars.is_stale(sym, d, judge_at[sym])
-            last_session = calendars.last_completed_session(sym, judge_at[sym]).date()
-            notes = [n for n in (note, refresh_note) if n]
+            notes = [note]
             if stale:
+                last_session = calendars.last_completed_session(sym, judge_at[sym]).date()
                 notes.append(f"last price is from {d.date()}, last completed session "
                              f"{last_session}; run `watchlists refresh` online")
-            row.update(price=p, price_date=d, source=source, stale=stale,
+            row.update(price=p, price_date=d, source=source, source_url=url, stale=stale,
                        status="stale" if stale else "ok", note="; ".join(notes))
             if row["currency"] is None and isinstance(ccy, str):
                 row["currency"] = ccy
         else:
-            reason = f"no price on or before {asof_ts.date()}"
-            row.update(status=f"unavailable: {reason}",
-                       note="; ".join(n for n in (refresh_note,) if n))
+            row["status"] = f"unavailable: no price on or before {asof_ts.date()}"
         out.append(row)
-    frame = pd.DataFrame(out, columns=["symbol", "price", "price_date", "currency", "source",
-                                       "stale", "status", "note"])
+    frame = pd.DataFrame(out, columns=list(PRICE_COLUMNS))
     frame["price_date"] = pd.to_datetime(frame["price_date"]).astype("datetime64[ns]")
     frame["price"] = frame["price"].astype("float64")
     frame["stale"] = frame["stale"].astype(bool)

@@ -1,16 +1,19 @@
 """The watchlist snapshot: one dated, sourced row per member.
 
-``snapshot(watchlist, asof)`` reads prices from the store (refreshing from Yahoo
-when online), falls back to the bundled reference quotes, gathers analyst targets
-(bundled named brokers plus Yahoo's consensus when stored), takes DCF inputs from
-the bundled facts and the watchlist's assumptions, and calls :mod:`valuation` once
-for all members (vectorised DCF and reverse DCF). Nothing dated after ``asof`` is
-used. Missing inputs give NaN and a reason in ``warnings``; they never raise.
+``snapshot(watchlist, asof)`` only *reads*: prices, price history and provider analyst
+data from the store, and the sourced reference data (bundled and user). It never
+builds a provider, fetches or writes; refresh first (:func:`watchlists.refresh_all`,
+or ``watchlists report --refresh``) to bring the store up to date. It then calls
+:mod:`valuation` once over all members (returns, volatility and beta over the whole
+price table; DCF and reverse DCF vectorised). Nothing dated after ``asof`` is used,
+and the table depends only on what was known at ``asof``: the same store and data
+give the same table whatever was run before. Missing inputs give NaN and a reason in
+``warnings``; they never raise.
 
 Conventions: prices, targets and values per share are in the listing's trading
-currency (``currency``); revenue is in the reporting currency
-(``revenue_currency``) and is converted with the stored FX rate on or before
-``asof`` when the two differ. Returns are simple, decimal (0.10 = +10 %).
+currency (``currency``); revenue is in the reporting currency (``revenue_currency``)
+and is converted with the stored FX rate on or before ``asof`` when the two differ.
+Returns are simple, decimal (0.10 = +10 %).
 """
 
 from __future__ import annotations
@@ -25,37 +28,50 @@ import numpy as np
 import pandas as pd
 
 from . import profiles
+from ._display import fmt_num
 from ._snapshot_targets import (
+    CHANGE_COLUMNS,
     TARGET_COLUMNS,
-    _changes,
-    _consensus_row,
-    _fmt_num,
-    _member_targets,
-    _named_summary,
+    changes,
+    consensus_row,
+    member_targets,
+    target_label,
 )
 from .definitions import Member, Watchlist, load_watchlist
 
-__all__ = ["TABLE_COLUMNS", "TARGET_COLUMNS", "Snapshot", "snapshot"]
+__all__ = ["CHANGE_COLUMNS", "TABLE_COLUMNS", "TARGET_COLUMNS", "WARNING_COLUMNS", "Snapshot",
+           "snapshot"]
 
 TABLE_COLUMNS: tuple[str, ...] = (
     "company", "name", "symbol", "currency", "price", "price_date", "price_source", "stale",
     "status",
     "ret_1d", "ret_1m", "ret_3m", "ret_ytd", "ret_1y", "volatility", "high_52w", "high_52w_date",
-    "drawdown_from_high", "beta",
+    "high_52w_basis", "drawdown_from_high", "beta",
     "consensus_count", "consensus_mean", "consensus_median", "consensus_high", "consensus_low",
     "consensus_source", "consensus_upside", "consensus_upside_from_high",
-    "named_targets", "min_target_bound", "min_target_bound_upside",
+    "named_targets", "min_target_bound", "min_target_bound_upside", "min_target_bound_note",
     "dcf_value", "dcf_upside", "implied_growth", "implied_growth_status",
-    "revenue", "revenue_currency", "revenue_basis", "shares", "shares_basis", "assumptions",
-    "note", "warnings",
+    "revenue", "revenue_currency", "revenue_basis", "revenue_source", "shares", "shares_basis",
+    "shares_source", "assumptions", "note", "warnings",
 )
 """Columns of :attr:`Snapshot.table`, in order (see :func:`snapshot` for their meaning)."""
 
+WARNING_COLUMNS: tuple[str, ...] = ("company", "symbol", "message")
+"""Columns of :attr:`Snapshot.warnings`: the member (None for the whole watchlist) and
+what was missing, stale or guessed."""
+
+REFERENCE_COLUMNS: tuple[str, ...] = ("symbol", "date", "kind", "value", "currency", "source",
+                                      "source_url")
+"""Columns of :attr:`Snapshot.reference_points`: the sourced reference quotes known at
+``asof`` for the members (``source`` is ``bundled`` or ``user``)."""
 
 RETURN_WINDOWS: dict[str, str] = {
     "ret_1d": "1d", "ret_1m": "1m", "ret_3m": "3m", "ret_ytd": "ytd", "ret_1y": "1y",
 }
 _MIN_RETURNS_FOR_RISK = 20
+HIGH_MIN_COVERAGE = 0.8
+"""A 52-week high from stored history needs prices on at least this share of the
+exchange's sessions in the window; otherwise the high is unknown (see :func:`snapshot`)."""
 
 
 @dataclass(frozen=True)
@@ -75,15 +91,20 @@ class Snapshot:
         Named-broker targets known at ``asof``, columns :data:`TARGET_COLUMNS`.
     history : pandas.DataFrame
         Daily closes (dates × symbols, benchmark included) for the year to ``asof``.
-    changes : tuple of dict
-        Differences from the last stored run of this watchlist (``kind``, ``company``,
-        ``symbol``, ``detail``); empty on the first run.
-    warnings : tuple of str
-        Everything that was missing, stale or guessed, one line each.
+    reference_points : pandas.DataFrame
+        Sourced reference quotes known at ``asof`` for the members, columns
+        :data:`REFERENCE_COLUMNS` (what the charts draw when there is no history).
+    changes : pandas.DataFrame
+        Differences from the latest stored run of this watchlist with an earlier
+        ``asof``, columns :data:`CHANGE_COLUMNS`; empty on the first run.
+    warnings : pandas.DataFrame
+        Everything that was missing, stale or guessed, one row each, columns
+        :data:`WARNING_COLUMNS`.
     sources : tuple of str
-        Where the figures came from, for the report footer.
+        Where the figures came from, counted by their real source, for the footer.
     offline : bool
-        True when no provider was asked (``--offline``, or the network was down).
+        True unless a refresh made online just before was passed in (``refresh=``):
+        the figures are as stored or sourced, each with its own date.
     """
 
     watchlist: Watchlist
@@ -92,8 +113,9 @@ class Snapshot:
     table: pd.DataFrame = field(repr=False)
     targets: pd.DataFrame = field(repr=False)
     history: pd.DataFrame = field(repr=False)
-    changes: tuple[dict[str, Any], ...] = ()
-    warnings: tuple[str, ...] = ()
+    reference_points: pd.DataFrame = field(repr=False)
+    changes: pd.DataFrame = field(repr=False)
+    warnings: pd.DataFrame = field(repr=False)
     sources: tuple[str, ...] = ()
     offline: bool = True
 
@@ -103,10 +125,17 @@ class Snapshot:
         status = self.table["status"]
         return bool(status.isin(["ok", "unlisted"]).all())
 
-    def _repr_html_(self) -> str:
-        from .reporting import render_html_fragment
+    def run_record(self) -> dict[str, Any]:
+        """What a report run stores (the snapshot's own table and current target views),
+        so a later run can list what changed."""
+        from ._snapshot_targets import run_record
 
-        return render_html_fragment(self)
+        return run_record(self.table, self.targets)
+
+    def _repr_html_(self) -> str:
+        from ._display import html_fragment
+
+        return html_fragment(self)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -127,7 +156,7 @@ def parse_asof(asof: object, now: dt.datetime) -> dt.date:
     today = now.astimezone(dt.UTC).date()
     if asof is None:
         return today
-    if isinstance(asof, dt.datetime):
+    if isinstance(asof, pd.Timestamp | dt.datetime):
         day = asof.date()
     elif isinstance(asof, dt.date):
         day = asof
@@ -136,8 +165,6 @@ def parse_asof(asof: object, now: dt.datetime) -> dt.date:
             day = dt.date.fromisoformat(asof.strip())
         except ValueError:
             raise ValueError(f"asof {asof!r} is not a date in ISO format (YYYY-MM-DD)") from None
-    elif isinstance(asof, pd.Timestamp):
-        day = asof.date()
     else:
         raise TypeError(f"asof must be a date or an ISO date string, got {type(asof).__name__}")
     # Allow one day of slack: an exchange east of UTC is already on the next day.
@@ -157,49 +184,96 @@ def _window_start(asof: pd.Timestamp, window: str) -> pd.Timestamp | None:
     }.get(window)
 
 
-def _returns(closes: pd.Series, asof: pd.Timestamp) -> dict[str, float]:
-    """Window returns ending at the last close on or before ``asof``.
+def _gap_returns(closes: pd.DataFrame) -> pd.DataFrame:
+    """Simple returns from each symbol's previous *available* close (an exchange's own
+    holidays are not gaps); NaN where there is no close."""
+    return closes / closes.ffill().shift(1) - 1.0
 
-    The start is the last close on or before the window's start date (for YTD, the
-    last close of the previous year); NaN when history does not reach back that far.
+
+def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
+                asof: pd.Timestamp) -> pd.DataFrame:
+    """Window returns, volatility and beta of every symbol at once (one row per symbol).
+
+    Window returns end at the last close on or before ``asof``; the start is the last
+    close on or before the window's start date (for YTD, the last close of the previous
+    year); NaN when history does not reach back that far or has fewer than two closes.
+    Volatility and beta use the daily returns of the year to ``asof`` (more than
+    :data:`_MIN_RETURNS_FOR_RISK` closes needed); beta is against ``bench``.
     """
-    s = closes.dropna()
-    s = s[s.index <= asof]
-    out = dict.fromkeys(RETURN_WINDOWS, float("nan"))
-    if len(s) < 2:
+    from valuation import annualized_volatility, beta
+
+    out = pd.DataFrame(np.nan, index=pd.Index(symbols, dtype=object),
+                       columns=[*RETURN_WINDOWS, "volatility", "beta", "closes"])
+    c = closes.reindex(columns=symbols).astype(float)
+    c = c[c.index <= asof]
+    if c.empty:
+        out["closes"] = 0
         return out
-    last = float(s.iloc[-1])
-    out["ret_1d"] = last / float(s.iloc[-2]) - 1.0
+    counts = c.notna().sum()
+    out["closes"] = counts
+    last = c.ffill().iloc[-1]
+    enough = counts >= 2
+    out["ret_1d"] = _gap_returns(c).ffill().iloc[-1].where(enough)
     for col, window in RETURN_WINDOWS.items():
         if window == "1d":
             continue
-        start = _window_start(asof, window)
-        before = s[s.index <= start]
+        before = c[c.index <= _window_start(asof, window)]
         if len(before):
-            out[col] = last / float(before.iloc[-1]) - 1.0
+            out[col] = (last / before.ffill().iloc[-1] - 1.0).where(enough)
+    year = c[c.index > asof - pd.DateOffset(years=1)]
+    risky = [s for s in symbols if year[s].notna().sum() > _MIN_RETURNS_FOR_RISK]
+    if risky:
+        rets = _gap_returns(year[risky]).iloc[1:]
+        out.loc[risky, "volatility"] = annualized_volatility(rets)
+        if bench and bench in closes.columns and closes[bench].notna().sum() > 1:
+            b = closes[bench][closes.index <= asof].dropna()
+            b_rets = b / b.shift(1) - 1.0
+            try:
+                out.loc[risky, "beta"] = beta(rets, b_rets.iloc[1:])["beta"]
+            except ValueError:  # no common dates: beta unknown
+                pass
     return out
 
 
-def _high_52w(
-    highs: pd.Series | None, quotes: pd.DataFrame, asof: pd.Timestamp
-) -> tuple[float, pd.Timestamp | None, str]:
-    """Highest high of the 52 weeks to ``asof`` from stored history and the symbol's
-    reference ``quotes``."""
+def _high_52w(sym: str, highs: pd.Series | None, closes: pd.Series | None,
+              quotes: pd.DataFrame, asof: pd.Timestamp
+              ) -> tuple[float, pd.Timestamp | None, str]:
+    """The 52-week high to ``asof``: ``(value, date, basis)``; NaN when unknown.
+
+    From stored daily highs (or closes where a high is missing) when they cover at least
+    :data:`HIGH_MIN_COVERAGE` of the exchange's sessions in the window. Otherwise a
+    sourced reference quote of kind ``intraday_high`` in the window may serve, when it is
+    the only high known and no known price in the window is above it; else unknown,
+    and ``basis`` says why.
+    """
+    from . import calendars
+
     start = asof - pd.DateOffset(weeks=52)
-    best: tuple[float, pd.Timestamp | None, str] = (float("nan"), None, "")
-    if highs is not None:
-        h = highs.dropna()
-        h = h[(h.index > start) & (h.index <= asof)]
-        if len(h):
-            best = (float(h.max()), pd.Timestamp(h.idxmax()), "store")
-    if len(quotes):
-        q = quotes[quotes["kind"].isin(["intraday_high", "close", "open", "intraday"])]
-        q = q[(q["date"] > start) & (q["date"] <= asof)]
-        if len(q):
-            top = q.loc[q["value"].idxmax()]
-            if not best[0] >= float(top["value"]):
-                best = (float(top["value"]), pd.Timestamp(top["date"]), "reference")
-    return best
+    in_window: list[pd.Series] = []
+    for s in (highs, closes):
+        if s is not None:
+            s = s.dropna()
+            in_window.append(s[(s.index > start) & (s.index <= asof)])
+    stored = pd.concat(in_window).groupby(level=0).max() if in_window else pd.Series(
+        dtype=float)
+    sessions = len(calendars.sessions_between(sym, start + pd.Timedelta(days=1), asof))
+    covered = len(stored)
+    q = quotes[(quotes["date"] > start) & (quotes["date"] <= asof)]
+    if sessions and covered / sessions >= HIGH_MIN_COVERAGE:
+        top = float(stored.max())
+        return top, pd.Timestamp(stored.idxmax()), f"stored history ({covered} of {sessions} " \
+            "sessions)"
+    coverage = f"stored history covers {covered} of {sessions} sessions"
+    ih = q[q["kind"] == "intraday_high"]
+    if len(ih):
+        best = ih.loc[ih["value"].idxmax()]
+        known = pd.concat([stored, q["value"]]) if len(stored) else q["value"]
+        if not (known > float(best["value"])).any():
+            return (float(best["value"]), pd.Timestamp(best["date"]),
+                    f"{best['source']} reference intraday high of {best['date'].date()}: the "
+                    f"only high known, not a full 52-week high ({coverage})")
+    return float("nan"), None, (f"unknown: {coverage} (under {HIGH_MIN_COVERAGE:.0%}) and "
+                                "no reference intraday high")
 
 
 def _first_quote_after(
@@ -241,14 +315,22 @@ def _fx_factor(store: Any, from_ccy: str, to_ccy: str, on: dt.date) -> float | N
         return None
 
 
+def _fact_origin(company: str, metric: str, asof: dt.date) -> str:
+    """Where the facts of ``metric`` known at ``asof`` come from: ``bundled``, ``user``
+    or ``bundled and user`` (a user fact never duplicates a bundled one)."""
+    f = profiles.facts(company, metric)
+    known = f[f["asof"] <= pd.Timestamp(asof)]
+    return " and ".join(sorted(set(known["origin"].astype(str))))
+
+
 # --------------------------------------------------------------------------- DCF inputs
 
 
 @dataclass
 class _DCFInput:
     index: int
+    label: str
     revenue: float
-    revenue_currency: str
     shares: float
     price_local: float  # price per ordinary share, in the revenue currency
     to_listing: float  # listing-currency units per revenue-currency unit per traded unit
@@ -257,111 +339,156 @@ class _DCFInput:
 
 def _dcf_inputs(
     member: Member, asof: dt.date, price: float, currency: str | None, store: Any,
-    row: dict[str, Any], warnings: list[str], index: int,
+    row: dict[str, Any], warn: Any, index: int,
 ) -> _DCFInput | None:
-    who = member.symbol or member.company
     ttm = profiles.ttm_revenue(member.company, asof)
     if ttm is None:
-        warnings.append(f"{who}: no revenue fact known at {asof} (FY or trailing twelve "
-                        "months): no DCF or implied growth")
+        warn(f"no revenue fact known at {asof} (FY or trailing twelve months): no DCF or "
+             "implied growth")
         return None
     revenue, rev_ccy, basis = ttm
-    row.update(revenue=revenue, revenue_currency=rev_ccy, revenue_basis=basis)
+    row.update(revenue=revenue, revenue_currency=rev_ccy, revenue_basis=basis,
+               revenue_source=_fact_origin(member.company, "revenue", asof))
     shares_fact = profiles.latest_fact(member.company, "shares_outstanding", asof)
     if shares_fact is None:
-        warnings.append(f"{who}: shares outstanding unknown at {asof}: no value per share")
+        warn(f"shares outstanding unknown at {asof}: no value per share")
         return None
     row.update(shares=shares_fact.value,
-               shares_basis=f"{shares_fact.period} ({shares_fact.confidence})")
+               shares_basis=f"{shares_fact.period} ({shares_fact.confidence})",
+               shares_source=_fact_origin(member.company, "shares_outstanding", asof))
     if not (math.isfinite(price) and currency):
         return None
     _, listing = profiles.listing(member.symbol) if member.symbol else (None, None)
     per_unit = listing.shares_per_unit if listing is not None else 1.0
     fx = _fx_factor(store, rev_ccy, currency, asof)
     if fx is None:
-        warnings.append(f"{who}: revenue is in {rev_ccy}, the price in {currency}, and no "
-                        f"{rev_ccy}/{currency} rate is stored on or before {asof}: no DCF "
-                        "value (run `watchlists refresh` online to fetch FX)")
+        warn(f"revenue is in {rev_ccy}, the price in {currency}, and no {rev_ccy}/{currency} "
+             f"rate is stored on or before {asof}: no DCF value (run `watchlists refresh` "
+             "online to fetch FX)")
         return None
-    return _DCFInput(index=index, revenue=revenue, revenue_currency=rev_ccy,
+    return _DCFInput(index=index, label=str(member.symbol), revenue=revenue,
                      shares=shares_fact.value, price_local=price / per_unit / fx,
                      to_listing=fx * per_unit, member=member)
 
 
-def _value_members(inputs: list[_DCFInput], rows: list[dict[str, Any]],
-                   warnings: list[str]) -> None:
-    """Vectorised DCF and reverse DCF over every member with complete inputs."""
+def _series(inputs: list[_DCFInput], fn: Any) -> pd.Series:
+    return pd.Series([fn(i) for i in inputs], index=[i.label for i in inputs], dtype=float)
+
+
+def _value_members(inputs: list[_DCFInput], rows: list[dict[str, Any]], warn: Any) -> None:
+    """Vectorised DCF and reverse DCF over every member with complete inputs.
+
+    Inputs are Series labelled by symbol, so the models' warnings come back labelled
+    (``warning_table``) and are attached to the member they concern.
+    """
     if not inputs:
         return
     from valuation import dcf, fade_path, implied_growth
 
-    def arr(fn: Any) -> np.ndarray:
-        return np.array([fn(i) for i in inputs], dtype=float)
+    by_label = {i.label: i for i in inputs}
 
-    a = [i.member.assumptions for i in inputs]
-    op = arr(lambda i: i.member.assumptions.operating_margin
-             if i.member.assumptions.operating_margin is not None
-             else i.member.assumptions.target_margin)
+    def attach(result: Any) -> None:
+        for w in result.warning_table.itertuples():
+            inp = by_label.get(str(w.company))
+            warn(w.message, inputs=inp)
+
     for i in inputs:
-        if i.member.assumptions.operating_margin is None:
-            warnings.append(f"{i.member.symbol}: operating margin unknown; the target margin "
-                            f"{i.member.assumptions.target_margin:.0%} is used from year one")
-        if i.member.assumptions.net_cash is None:
-            warnings.append(f"{i.member.symbol}: net cash unknown; taken as 0")
-    kw = dict(
-        operating_margin=op,
-        target_margin=arr(lambda i: i.member.assumptions.target_margin),
-        tax_rate=arr(lambda i: i.member.assumptions.tax_rate),
-        sales_to_capital=arr(lambda i: i.member.assumptions.sales_to_capital),
-        discount_rate=arr(lambda i: i.member.assumptions.discount_rate),
-        terminal_growth=arr(lambda i: i.member.assumptions.terminal_growth),
-        terminal_roic=arr(lambda i: i.member.assumptions.effective_terminal_roic),
-        net_cash=arr(lambda i: i.member.assumptions.net_cash or 0.0),
-        shares=arr(lambda i: i.shares),
-    )
-    revenue = arr(lambda i: i.revenue)
+        a = i.member.assumptions
+        if a.operating_margin is None:
+            warn(f"operating margin unknown; the target margin {a.target_margin:.0%} is used "
+                 "from year one", inputs=i)
+        if a.net_cash is None:
+            warn("net cash unknown; taken as 0", inputs=i)
+        if a.revenue_growth is None:
+            warn("revenue_growth not set in the watchlist: no DCF value (the implied growth "
+                 "is still shown)", inputs=i)
     # Years and margin_years are integers shared by a call: group members by them.
-    groups: dict[tuple[int, int, int], list[int]] = {}
-    for k, x in enumerate(a):
-        groups.setdefault((x.high_years, x.fade_years, x.margin_years), []).append(k)
-    for (high, fade, my), ks in groups.items():
-        sel = np.array(ks)
-        sub = {key: value[sel] for key, value in kw.items()}
-        price_local = arr(lambda i: i.price_local)[sel]
-        ig = implied_growth(price_local, revenue[sel], high_years=high, fade_years=fade,
-                            margin_years=my, **sub)
-        for j, k in enumerate(ks):
-            rows[inputs[k].index]["implied_growth"] = float(np.asarray(ig.growth)[j])
-            rows[inputs[k].index]["implied_growth_status"] = str(np.asarray(ig.status)[j])
-        growth_known = [j for j, k in enumerate(ks) if a[k].revenue_growth is not None]
-        for k in ks:
-            if a[k].revenue_growth is None:
-                warnings.append(f"{inputs[k].member.symbol}: revenue_growth not set in the "
-                                "watchlist: no DCF value (the implied growth is still shown)")
-        if not growth_known:
+    groups: dict[tuple[int, int, int], list[_DCFInput]] = {}
+    for i in inputs:
+        a = i.member.assumptions
+        groups.setdefault((a.high_years, a.fade_years, a.margin_years), []).append(i)
+    for (high, fade, my), group in groups.items():
+        kw = dict(
+            operating_margin=_series(group, lambda i: i.member.assumptions.operating_margin
+                                     if i.member.assumptions.operating_margin is not None
+                                     else i.member.assumptions.target_margin),
+            target_margin=_series(group, lambda i: i.member.assumptions.target_margin),
+            tax_rate=_series(group, lambda i: i.member.assumptions.tax_rate),
+            sales_to_capital=_series(group, lambda i: i.member.assumptions.sales_to_capital),
+            discount_rate=_series(group, lambda i: i.member.assumptions.discount_rate),
+            terminal_growth=_series(group, lambda i: i.member.assumptions.terminal_growth),
+            terminal_roic=_series(group,
+                                  lambda i: i.member.assumptions.effective_terminal_roic),
+            net_cash=_series(group, lambda i: i.member.assumptions.net_cash or 0.0),
+            shares=_series(group, lambda i: i.shares),
+        )
+        revenue = _series(group, lambda i: i.revenue)
+        price_local = _series(group, lambda i: i.price_local)
+        ig = implied_growth(price_local, revenue, high_years=high, fade_years=fade,
+                            margin_years=my, **kw)
+        attach(ig)
+        growth, status = pd.Series(ig.growth), pd.Series(ig.status)
+        for i in group:
+            rows[i.index]["implied_growth"] = float(growth[i.label])
+            rows[i.index]["implied_growth_status"] = str(status[i.label])
+        known = [i for i in group if i.member.assumptions.revenue_growth is not None]
+        if not known:
             continue
-        gsel = np.array(growth_known)
-        start = np.array([a[ks[j]].revenue_growth for j in growth_known], dtype=float)
-        path = fade_path(start, sub["terminal_growth"][gsel], high, fade)
-        res = dcf(revenue[sel][gsel], path, margin_years=my, price=price_local[gsel],
-                  **{key: value[gsel] for key, value in sub.items()})
-        vps = np.asarray(res.value_per_share, dtype=float)
-        for n, j in enumerate(growth_known):
-            inp = inputs[ks[j]]
-            row = rows[inp.index]
-            row["dcf_value"] = float(vps[n] * inp.to_listing)
+        labels = [i.label for i in known]
+        start = _series(known, lambda i: i.member.assumptions.revenue_growth)
+        path = fade_path(start, kw["terminal_growth"][labels], high, fade)
+        res = dcf(revenue[labels], path, margin_years=my, price=price_local[labels],
+                  **{key: value[labels] for key, value in kw.items()})
+        attach(res)
+        vps = pd.Series(res.value_per_share)
+        for i in known:
+            row = rows[i.index]
+            row["dcf_value"] = float(vps[i.label] * i.to_listing)
             row["dcf_upside"] = row["dcf_value"] / row["price"] - 1.0
-        for w in res.warnings:
-            # the kernel labels companies by position; map back to symbols
-            head, _, rest = w.partition(": ")
-            try:
-                who = inputs[ks[growth_known[int(head)]]].member.symbol
-                warnings.append(f"{who}: {rest}")
-            except (ValueError, IndexError):
-                warnings.append(w)
 
 
 # --------------------------------------------------------------------------- snapshot
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Everything a snapshot reads, read before any computation."""
+
+    prices: pd.DataFrame
+    closes: pd.DataFrame
+    highs: pd.DataFrame
+    provider_consensus: pd.DataFrame
+    actions: pd.DataFrame
+    previous: dict[str, Any] | None
+    read_warnings: tuple[str, ...]
+
+
+def _read_inputs(wl: Watchlist, day: dt.date, store: Any, now: dt.datetime) -> _Inputs:
+    from .market import PRICE_COLUMNS, latest_prices, price_history
+
+    asof_ts = pd.Timestamp(day)
+    symbols = list(wl.price_symbols)
+    notes: list[str] = []
+    if symbols:
+        prices = latest_prices(symbols, day, store=store, now=now)
+        closes = price_history(symbols, day, store=store, years=2)
+        highs = price_history(symbols, day, store=store, years=1, field="high")
+    else:
+        prices = pd.DataFrame(columns=list(PRICE_COLUMNS))
+        closes = highs = pd.DataFrame()
+    try:
+        provider_consensus = store.read_consensus(list(wl.symbols), asof=asof_ts)
+        actions = store.read_actions(list(wl.symbols), asof=asof_ts)
+    except Exception as exc:  # noqa: BLE001 - an old or partial store must not sink the report
+        notes.append(f"stored analyst data unreadable ({exc}); named sourced targets only")
+        provider_consensus, actions = pd.DataFrame(), pd.DataFrame()
+    try:
+        previous = store.last_run(wl.name, before=day)
+    except Exception as exc:  # noqa: BLE001 - no history of runs is not a failure
+        notes.append(f"previous runs unreadable ({exc}): no changes listed")
+        previous = None
+    return _Inputs(prices.set_index("symbol"), closes, highs, provider_consensus, actions,
+                   previous, tuple(notes))
 
 
 def snapshot(
@@ -369,11 +496,10 @@ def snapshot(
     asof: dt.date | str | None = None,
     *,
     store: Any = None,
-    provider: Any = None,
-    offline: bool = False,
     now: dt.datetime | None = None,
+    refresh: Any = None,
 ) -> Snapshot:
-    """Value every member of ``watchlist`` as of ``asof``.
+    """Value every member of ``watchlist`` as of ``asof``, reading only.
 
     Parameters
     ----------
@@ -384,14 +510,13 @@ def snapshot(
         are not used. A future date or one before 2000 raises ``ValueError``.
     store : Store, optional
         The SQLite store (default: :func:`watchlists.store.open_store` of the default
-        home, closed again on return).
-    provider : PriceProvider, optional
-        Where to refresh prices that are missing or stale (default: Yahoo when
-        ``offline`` is false). Only asked when ``asof`` is recent.
-    offline : bool
-        Never touch the network: use the store and the bundled reference data.
+        home, closed again on return). Only read.
     now : datetime, optional
-        The current time (default: the clock); staleness is judged against it.
+        The current time (default: the clock); staleness is judged against the earlier
+        of it and the end of ``asof`` on each exchange.
+    refresh : RefreshReport, optional
+        The result of a refresh made just before (:func:`watchlists.refresh_all`); it
+        only labels the snapshot: ``offline`` is False when it was made online.
 
     Returns
     -------
@@ -400,110 +525,129 @@ def snapshot(
 
         - ``company`` (slug), ``name``, ``symbol`` (None when unlisted), ``currency``
           (trading currency);
-        - ``price``, ``price_date``, ``price_source`` (``store``, ``yahoo``,
-          ``reference`` or ``unavailable``), ``stale`` (older than the last completed
-          session of the exchange at ``asof``), ``status`` (``ok``, ``stale``,
-          ``unlisted``, ``unavailable: …`` or ``error: …``);
+        - ``price``, ``price_date``, ``price_source`` (where the price really came
+          from: the provider that filled the store, e.g. ``yahoo``, or ``bundled`` /
+          ``user`` for a sourced reference close; ``unavailable``, ``unlisted``),
+          ``stale`` (older than the last completed session of the exchange at
+          ``asof``), ``status`` (``ok``, ``stale``, ``unlisted``, ``unavailable: …`` or
+          ``error: …``);
         - ``ret_1d``, ``ret_1m``, ``ret_3m``, ``ret_ytd``, ``ret_1y``: simple returns to
           the last close; ``volatility``: annualised stdev of daily returns over the
-          year; ``high_52w`` / ``high_52w_date``: highest high of 52 weeks from the store
-          and reference quotes; ``drawdown_from_high`` = price / high − 1; ``beta``
-          against the watchlist's benchmark (daily returns, one year);
+          year; ``high_52w`` / ``high_52w_date`` / ``high_52w_basis``: the 52-week high,
+          known only when stored history covers at least 80 % of the exchange's
+          sessions in the window, or from a reference intraday high when that is the only
+          high known (``high_52w_basis`` says which, or why it is unknown);
+          ``drawdown_from_high`` = price / high − 1; ``beta`` against the watchlist's
+          benchmark (daily returns, one year);
         - ``consensus_*``: count, mean, median, high, low of the latest target per
-          broker (Yahoo's consensus when stored, else the bundled named brokers with a
-          known date), ``consensus_source``, ``consensus_upside`` (mean / price − 1) and
-          ``consensus_upside_from_high`` (mean / 52-week high − 1);
-        - ``named_targets``: each named-broker target with its date; ``min_target_bound``:
-          the lower bound implied by a min-upside claim (reference × (1 + min_upside)) and
-          ``min_target_bound_upside`` from the price;
+          broker (a provider's stored consensus when there is one, else the named
+          brokers by the one rule of :func:`valuation.consensus`), ``consensus_source``,
+          ``consensus_upside`` (mean / price − 1) and ``consensus_upside_from_high``
+          (mean / 52-week high − 1);
+        - ``named_targets``: each named-broker target with its date and, when not
+          current, why; ``min_target_bound``: the lower bound implied by a min-upside
+          claim (reference × (1 + min_upside)), ``min_target_bound_upside`` from the
+          price, and ``min_target_bound_note`` when a claim's reference is unknown;
         - ``dcf_value`` per traded unit in the trading currency and ``dcf_upside``;
           ``implied_growth`` (reverse DCF: the high-phase revenue growth the price
           implies) and ``implied_growth_status``;
-        - ``revenue``, ``revenue_currency``, ``revenue_basis`` (TTM or FY), ``shares``,
-          ``shares_basis``, ``assumptions`` (each DCF assumption with its source:
-          default, watchlist or member);
+        - ``revenue``, ``revenue_currency``, ``revenue_basis`` (TTM or FY),
+          ``revenue_source``, ``shares``, ``shares_basis``, ``shares_source``
+          (``bundled`` or ``user``), ``assumptions`` (each DCF assumption with its
+          source: default, watchlist or member);
         - ``note`` (the member's thesis) and ``warnings`` (this member's, joined).
 
     Examples
     --------
     >>> import watchlists
-    >>> snap = watchlists.snapshot("china-ai-compute", "2025-12-04", offline=True)
+    >>> snap = watchlists.snapshot("china-ai-compute", "2025-12-04")
     >>> row = snap.table.set_index("company").loc["cambricon"]
     >>> float(row["price"]), row["price_source"]
-    (1369.0, 'reference')
+    (1369.0, 'bundled')
+    >>> int(row["consensus_count"]), float(row["consensus_mean"])
+    (2, 2052.0)
     """
-    from .market import latest_prices, price_history
     from .store import open_store
 
     now_utc = _utc(now)
     wl = watchlist if isinstance(watchlist, Watchlist) else load_watchlist(watchlist)
     day = parse_asof(asof, now_utc)
-    asof_ts = pd.Timestamp(day)
     own_store = store is None
     if own_store:
         store = open_store()
     try:
-        if provider is None and not offline:
-            from .yahoo import YahooProvider
-
-            provider = YahooProvider()
-        symbols = list(wl.price_symbols)
-        prices = latest_prices(symbols, day, store=store, provider=provider, offline=offline,
-                               now=now_utc) if symbols else pd.DataFrame(
-            columns=["symbol", "price", "price_date", "currency", "source", "stale", "status",
-                     "note"])
-        went_offline = offline or bool(getattr(provider, "offline", False))
-        prices = prices.set_index("symbol") if len(prices) else prices
-        closes = price_history(symbols, day, store=store, years=2) if symbols else pd.DataFrame()
-        highs = price_history(symbols, day, store=store, years=1, field="high") \
-            if symbols else pd.DataFrame()
-        try:
-            yahoo_consensus = store.read_consensus(list(wl.symbols), asof=asof_ts)
-            actions = store.read_actions(list(wl.symbols), asof=asof_ts)
-        except Exception:  # noqa: BLE001 - an old or partial store must not sink the report
-            yahoo_consensus, actions = pd.DataFrame(), pd.DataFrame()
-        return _assemble(wl, day, now_utc, store, prices, closes, highs, yahoo_consensus,
-                         actions, went_offline)
+        inputs = _read_inputs(wl, day, store, now_utc)
+        offline = refresh is None or bool(getattr(refresh, "offline", True))
+        return _assemble(wl, day, now_utc, store, inputs, offline)
     finally:
         if own_store:
             store.close()
 
 
-def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
-              prices: pd.DataFrame, closes: pd.DataFrame, highs: pd.DataFrame,
-              yahoo_consensus: pd.DataFrame, actions: pd.DataFrame,
-              offline: bool) -> Snapshot:
-    from valuation import annualized_volatility, beta, simple_returns
+class _Warnings:
+    """Collects warnings as rows (company, symbol, message) and per member."""
 
+    def __init__(self) -> None:
+        self.rows: list[tuple[str | None, str | None, str]] = []
+        self.by_member: dict[int, list[str]] = {}
+
+    def add(self, message: str, *, index: int | None = None, member: Member | None = None
+            ) -> None:
+        company = member.company if member is not None else None
+        symbol = member.symbol if member is not None else None
+        self.rows.append((company, symbol, message))
+        if index is not None:
+            self.by_member.setdefault(index, []).append(message)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=list(WARNING_COLUMNS), dtype=object)
+
+
+def _reference_points(wl: Watchlist, asof: pd.Timestamp) -> pd.DataFrame:
+    quotes = profiles.reference_quotes()
+    quotes = quotes[quotes["symbol"].isin(list(wl.symbols))].rename(columns={"origin": "source"})
+    return quotes.reindex(columns=[*REFERENCE_COLUMNS, "confidence", "note"])
+
+
+def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
+              inputs: _Inputs, offline: bool) -> Snapshot:
     asof_ts = pd.Timestamp(day)
-    warnings: list[str] = []
+    log = _Warnings()
+    for note in inputs.read_warnings:
+        log.add(note)
     rows: list[dict[str, Any]] = []
     all_targets: list[pd.DataFrame] = []
     dcf_inputs: list[_DCFInput] = []
+    prices, closes, highs = inputs.prices, inputs.closes, inputs.highs
     bench = wl.benchmark
-    bench_returns = None
-    if bench and bench in closes.columns and closes[bench].notna().sum() > 1:
-        bench_returns = simple_returns(closes[bench].dropna())
-    elif bench:
-        warnings.append(f"benchmark {bench}: no price history in the store at {day}: no beta")
+    if bench and not (bench in closes.columns and closes[bench].notna().sum() > 1):
+        log.add(f"benchmark {bench}: no price history in the store at {day}: no beta")
+    listed = [m.symbol for m in wl.members if m.symbol]
+    risk = _risk_table(closes, listed, bench, asof_ts)
 
     # Sourced data, built into frames once per snapshot rather than once per member.
-    all_quotes = profiles.reference_quotes()
+    all_quotes = _reference_points(wl, asof_ts)
+    known_quotes = all_quotes[all_quotes["date"] <= asof_ts]
     sourced_targets = profiles.targets()
+    named_in_table: list[bool] = []
     for index, member in enumerate(wl.members):
         comp = profiles.company(member.company)
-        member_warnings: list[str] = []
+
+        def warn(message: str, *, m: Member = member, i: int = index) -> None:
+            log.add(message, index=i, member=m)
+
         row: dict[str, Any] = dict.fromkeys(TABLE_COLUMNS, float("nan"))
         row.update(company=member.company, name=comp.name, symbol=member.symbol, note=member.note,
                    currency=None, price_date=None, price_source="", stale=False, status="",
                    consensus_source="", named_targets="", implied_growth_status="",
-                   revenue_currency=None, revenue_basis="", shares_basis="",
+                   revenue_currency=None, revenue_basis="", revenue_source="", shares_basis="",
+                   shares_source="", min_target_bound_note="", high_52w_basis="",
                    assumptions=_assumption_summary(member), high_52w_date=None)
         rows.append(row)
+        named_in_table.append(False)
         if member.symbol is None:
             row.update(status="unlisted", price_source="unlisted")
-            member_warnings.append(f"{comp.name}: unlisted, no price")
-            row["warnings"] = "; ".join(member_warnings)
+            warn(f"{comp.name}: unlisted, no price")
             continue
         try:
             sym = member.symbol
@@ -515,102 +659,117 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
                        pd.Timestamp(p["price_date"]).date(),
                        price_source=p["source"], stale=bool(p["stale"]), status=p["status"])
             if p["stale"] and p["note"]:
-                member_warnings.append(f"{sym}: {p['note']}")
+                warn(str(p["note"]))
             if not math.isfinite(price):
                 first = _first_quote_after(quotes, asof_ts)
                 if first is not None:
                     row["status"] = (f"unavailable: not trading yet at {day} (first quote "
-                                     f"{first[0].date()}: {first[1]} {_fmt_num(first[2])})")
-                member_warnings.append(f"{sym}: {row['status']}")
-            series = closes[sym] if sym in closes.columns else pd.Series(dtype=float)
-            row.update(_returns(series, asof_ts))
-            year = series[series.index > asof_ts - pd.DateOffset(years=1)].dropna()
-            if len(year) > _MIN_RETURNS_FOR_RISK:
-                rets = simple_returns(year)
-                row["volatility"] = float(annualized_volatility(rets))
-                if bench_returns is not None:
-                    b = beta(rets.to_frame(sym), bench_returns)
-                    row["beta"] = float(b.loc[sym, "beta"])
-            elif len(series.dropna()) == 0:
-                member_warnings.append(f"{sym}: no price history in the store: returns, "
-                                       "volatility and beta unknown")
-            high, high_date, _ = _high_52w(highs[sym] if sym in highs.columns else None,
-                                           quotes, asof_ts)
-            row["high_52w"] = high
-            row["high_52w_date"] = None if high_date is None else high_date.date()
+                                     f"{first[0].date()}: {first[1]} {fmt_num(first[2])})")
+                warn(row["status"])
+            r = risk.loc[sym]
+            row.update({col: float(r[col]) for col in (*RETURN_WINDOWS, "volatility", "beta")})
+            if r["closes"] == 0:
+                warn("no price history in the store: returns, volatility and beta unknown")
+            high, high_date, basis = _high_52w(
+                sym, highs[sym] if sym in highs.columns else None,
+                closes[sym] if sym in closes.columns else None, quotes, asof_ts)
+            row.update(high_52w=high, high_52w_basis=basis,
+                       high_52w_date=None if high_date is None else high_date.date())
             if math.isfinite(high) and math.isfinite(price):
                 row["drawdown_from_high"] = price / high - 1.0
-            tgt, tw = _member_targets(member, asof_ts, price, high, sourced_targets, actions,
-                                      row["currency"])
-            member_warnings.extend(tw)
+            tgt, cons, tw = member_targets(member, asof_ts, price, high, sourced_targets,
+                                           inputs.actions, row["currency"])
+            for w in tw:
+                warn(w)
+            cols, named, cw = consensus_row(member, cons, inputs.provider_consensus, price,
+                                            high, row["currency"])
+            for w in cw:
+                warn(w)
+            row.update(cols)
+            named_in_table[-1] = named
+            if not named:
+                tgt = tgt.assign(in_consensus=False)
             all_targets.append(tgt)
-            cons, cw = _consensus_row(member, tgt, yahoo_consensus, asof_ts, price, high,
-                                      row["currency"])
-            member_warnings.extend(cw)
-            row.update(cons)
-            row["named_targets"] = _named_summary(tgt)
-            bounds = tgt[tgt["kind"] == "min_upside"]["implied_min_target"].dropna()
+            row["named_targets"] = "; ".join(target_label(t) for t in tgt.itertuples())
+            is_bound = tgt["kind"] == "min_upside"
+            bounds = tgt.loc[is_bound, "implied_min_target"].dropna()
             if len(bounds):
                 row["min_target_bound"] = float(bounds.max())
                 if math.isfinite(price):
                     row["min_target_bound_upside"] = row["min_target_bound"] / price - 1.0
-            inp = _dcf_inputs(member, day, price, row["currency"], store, row, member_warnings,
-                              index)
+            elif is_bound.any():
+                row["min_target_bound_note"] = "; ".join(
+                    target_label(t) for t in tgt[is_bound].itertuples())
+            inp = _dcf_inputs(member, day, price, row["currency"], store, row, warn, index)
             if inp is not None:
                 dcf_inputs.append(inp)
         except Exception as exc:  # noqa: BLE001 - one member never sinks the others
             row["status"] = f"error: {type(exc).__name__}: {exc}"
-            member_warnings.append(f"{member.symbol}: {row['status']}")
-        row["warnings"] = "; ".join(member_warnings)
-        warnings.extend(member_warnings)
+            warn(row["status"])
 
-    valuation_warnings: list[str] = []
+    def value_warn(message: str, *, inputs: _DCFInput | None = None) -> None:
+        if inputs is None:
+            log.add(message)
+        else:
+            log.add(message, index=inputs.index, member=inputs.member)
+
     try:
-        _value_members(dcf_inputs, rows, valuation_warnings)
+        _value_members(dcf_inputs, rows, value_warn)
     except (ValueError, TypeError) as exc:
-        valuation_warnings.append(f"valuation failed: {exc}")
-    for w in valuation_warnings:
-        who = w.split(":", 1)[0]
-        for row in rows:
-            if row["symbol"] == who:
-                row["warnings"] = "; ".join(x for x in (row["warnings"], w.split(": ", 1)[-1])
-                                            if x)
-    warnings.extend(valuation_warnings)
+        log.add(f"valuation failed: {exc}")
+    for index, row in enumerate(rows):
+        row["warnings"] = "; ".join(log.by_member.get(index, []))
 
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     for col in ("symbol", "currency", "revenue_currency", "price_date", "high_52w_date"):
         table[col] = table[col].astype(object).where(table[col].notna(), None)
-    targets = (pd.concat([t for t in all_targets if len(t)], ignore_index=True)
-               if any(len(t) for t in all_targets) else pd.DataFrame(columns=list(TARGET_COLUMNS)))
-    previous = None
-    try:
-        previous = store.last_run(wl.name)
-    except Exception:  # noqa: BLE001 - no history of runs is not a failure
-        previous = None
+    nonempty = [t for t in all_targets if len(t)]
+    targets = (pd.concat(nonempty, ignore_index=True) if nonempty
+               else pd.DataFrame(columns=list(TARGET_COLUMNS)))
     thresholds = {m.symbol or m.company: m.assumptions.upside_alert for m in wl.members}
-    changes = _changes(previous, rows, targets, thresholds)
-    sources = _sources(table, offline)
+    moved, notes = changes(inputs.previous, table, targets, thresholds)
+    for note in notes:
+        log.add(note)
     history = closes[closes.index > asof_ts - pd.DateOffset(years=1)] if len(closes) else closes
     return Snapshot(watchlist=wl, asof=day, generated_at=now_utc, table=table, targets=targets,
-                    history=history, changes=tuple(changes), warnings=tuple(warnings),
-                    sources=sources, offline=offline)
+                    history=history, reference_points=known_quotes.reset_index(drop=True),
+                    changes=moved, warnings=log.frame(), sources=_sources(table, targets, offline),
+                    offline=offline)
 
 
-def _sources(table: pd.DataFrame, offline: bool) -> tuple[str, ...]:
+def _count_by(values: pd.Series) -> str:
+    counts = values.value_counts(sort=False)
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+
+
+def _sources(table: pd.DataFrame, targets: pd.DataFrame, offline: bool) -> tuple[str, ...]:
+    """The report footer: every figure counted by the source it really came from."""
     out = []
     listed = table[table["symbol"].notna()]
-    for source, label in (("store", "SQLite store (Yahoo history)"), ("yahoo", "Yahoo (refreshed)"),
-                          ("reference", "bundled reference quotes")):
-        sel = listed[listed["price_source"] == source]
-        if len(sel):
-            dates = pd.to_datetime(sel["price_date"])
-            out.append(f"prices: {label} for {len(sel)} member(s), dated "
-                       f"{dates.min().date()} to {dates.max().date()}")
+    for source, sel in listed.groupby("price_source", sort=True):
+        if source == "unavailable":
+            continue
+        dates = pd.to_datetime(sel["price_date"])
+        where = ("reference quotes (sourced, each with its URL)" if source in ("bundled", "user")
+                 else "via the SQLite store")
+        origin = {"bundled": "bundled data", "user": "user data"}.get(str(source), str(source))
+        out.append(f"prices: {origin} {where} for {len(sel)} member(s), dated "
+                   f"{dates.min().date()} to {dates.max().date()}")
     missing = listed[listed["price_source"] == "unavailable"]
     if len(missing):
         out.append(f"prices: unavailable for {', '.join(missing['symbol'])}")
-    out.append("targets and facts: bundled sourced data (each with its source URL and date)")
+    if len(targets):
+        out.append(f"targets: {_count_by(targets['source'])} (each with its source and date)")
+    facts = pd.concat([table["revenue_source"], table["shares_source"]])
+    facts = facts[facts.astype(bool)]
+    if len(facts):
+        out.append(f"facts (revenue, shares): {_count_by(facts)} (each with its source URL "
+                   "and date)")
+    consensus = table["consensus_source"][table["consensus_source"].astype(bool)]
+    if len(consensus):
+        out.append(f"consensus: {_count_by(consensus)}")
     out.append("DCF assumptions: the watchlist file (our assumptions, not data)")
     if offline:
-        out.append("OFFLINE: no provider was asked; figures are as stored or bundled")
+        out.append("OFFLINE: nothing was fetched for this snapshot; figures are as stored or "
+                   "sourced, each with its own date")
     return tuple(out)

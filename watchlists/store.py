@@ -37,26 +37,18 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-# The price_blocks read model (byte layout, recomputation, reading, checking) lives in
-# ``_price_blocks``; its names stay importable from here as before the split.
-from watchlists._price_blocks import _ALL_DATES as _ALL_DATES
-from watchlists._price_blocks import _BLOCK_ROWS_SQL as _BLOCK_ROWS_SQL
-from watchlists._price_blocks import _BLOCKS_SCHEMA as _BLOCKS_SCHEMA
-from watchlists._price_blocks import _DAY_DTYPE as _DAY_DTYPE
-from watchlists._price_blocks import _N_FIELDS as _N_FIELDS
-from watchlists._price_blocks import _PRICE_FIELDS as _PRICE_FIELDS
-from watchlists._price_blocks import _VALUE_DTYPE as _VALUE_DTYPE
-from watchlists._price_blocks import _affected_years as _affected_years
-from watchlists._price_blocks import _build_blocks as _build_blocks
-from watchlists._price_blocks import _check_all_blocks as _check_all_blocks
-from watchlists._price_blocks import _compare_block as _compare_block
-from watchlists._price_blocks import _day_number as _day_number
-from watchlists._price_blocks import _decode_block as _decode_block
-from watchlists._price_blocks import _read_field as _read_field
-from watchlists._price_blocks import _rebuild_all_blocks as _rebuild_all_blocks
-from watchlists._price_blocks import _refresh_blocks as _refresh_blocks
-from watchlists._price_blocks import _wide_table as _wide_table
+from watchlists._io import json_safe
+from watchlists._price_blocks import (
+    _BLOCKS_SCHEMA,
+    _PRICE_FIELDS,
+    _affected_years,
+    _check_all_blocks,
+    _rebuild_all_blocks,
+    _refresh_blocks,
+    _wide_table,
+)
 from watchlists.errors import StoreError
+from watchlists.records import as_date
 
 __all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "Store", "default_home", "open_store"]
 
@@ -161,12 +153,7 @@ def open_store(home: str | os.PathLike[str] | None = None) -> Store:
 
 
 def _iso_date(value: object, name: str) -> str:
-    if value is None:
-        raise TypeError(f"{name} must be a date, got None")
-    try:
-        return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"{name} must be a date, got {value!r}") from exc
+    return as_date(name, value).isoformat()
 
 
 def _iso_time(value: dt.datetime | None) -> str:
@@ -712,7 +699,7 @@ class Store:
     def record_run(self, watchlist: str, asof: object, generated_at: dt.datetime,
                    payload: Mapping) -> int:
         """Store one report run (payload as JSON text; NaN → null); return its id."""
-        text = json.dumps(_jsonable(payload), sort_keys=True, allow_nan=False, default=str)
+        text = json.dumps(json_safe(payload), sort_keys=True, allow_nan=False, default=str)
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO report_runs (watchlist, asof, generated_at, payload) "
@@ -721,19 +708,23 @@ class Store:
             )
         return int(cur.lastrowid)
 
-    def last_run(self, watchlist: str, *, before_id: int | None = None) -> dict | None:
-        """The latest run of ``watchlist`` (with id < ``before_id`` if given), or None.
+    def last_run(self, watchlist: str, *, before: object = None) -> dict | None:
+        """The latest run of ``watchlist`` as of a date strictly earlier than ``before``.
 
-        Returns ``{"id", "watchlist", "asof" (date), "generated_at" (UTC datetime),
-        "payload" (dict)}``.
+        Point in time: a run made for a later (or the same) ``asof`` is never returned,
+        whenever it was made; among runs of the latest earlier ``asof``, the last recorded
+        wins. ``before=None`` returns the latest run of any date. Returns ``{"id",
+        "watchlist", "asof" (date), "generated_at" (UTC datetime), "payload" (dict)}``,
+        or None.
         """
         sql = ("SELECT id, watchlist, asof, generated_at, payload FROM report_runs "
                "WHERE watchlist = ?")
         params: list = [watchlist]
-        if before_id is not None:
-            sql += " AND id < ?"
-            params.append(int(before_id))
-        row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        if before is not None:
+            sql += " AND asof < ?"
+            params.append(_iso_date(before, "before"))
+        row = self.conn.execute(sql + " ORDER BY asof DESC, id DESC LIMIT 1",
+                                params).fetchone()
         if row is None:
             return None
         return {
@@ -749,22 +740,6 @@ def _text(value: object) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     return str(value)
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return None if np.isnan(value) or np.isinf(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
-        return value.isoformat()
-    return value
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ STEM = "china-ai-compute-2025-12-04"
 @pytest.fixture(scope="module")
 def snap(tmp_path_factory):
     with open_store(tmp_path_factory.mktemp("faults") / "store") as s:
-        return snapshot(WL, "2025-12-04", store=s, offline=True, now=NOW)
+        return snapshot(WL, "2025-12-04", store=s, now=NOW)
 
 
 def _files(directory: Path) -> dict[str, bytes]:
@@ -111,7 +111,7 @@ def test_odd_watchlist_name_stays_inside_out_dir(tmp_path):
                   encoding="utf-8")
     out_dir = tmp_path / "out"
     with open_store(tmp_path / "store") as s:
-        snap = snapshot(wl, "2025-12-04", store=s, offline=True, now=NOW)
+        snap = snapshot(wl, "2025-12-04", store=s, now=NOW)
     paths = write_report(snap, "md,json", out_dir)
     for path in paths.values():
         assert path.parent == out_dir.resolve()

@@ -38,7 +38,7 @@ def hostile_snap(tmp_path):
         encoding="utf-8",
     )
     with open_store(tmp_path / "store") as s:
-        return snapshot(wl, "2025-12-04", store=s, offline=True, now=NOW)
+        return snapshot(wl, "2025-12-04", store=s, now=NOW)
 
 
 def test_html_escapes_strings_from_data(hostile_snap):

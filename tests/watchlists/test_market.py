@@ -117,16 +117,17 @@ def test_latest_prices_fresh_and_point_in_time(store, no_profiles):
     out = latest_prices(["688256.SS"], dt.date(2025, 12, 4), store=store)
     row = out.iloc[0]
     assert row["price"] == 1369.0 and row["price_date"] == pd.Timestamp("2025-12-04")
-    assert row["source"] == "store" and row["status"] == "ok" and not row["stale"]
+    # the source is the provider that filled the store, not "store"
+    assert row["source"] == "test" and row["status"] == "ok" and not row["stale"]
     assert list(out.columns) == ["symbol", "price", "price_date", "currency", "source",
-                                 "stale", "status", "note"]
+                                 "source_url", "stale", "status", "note"]
 
 
 def test_latest_prices_stale_store(store, no_profiles):
     seed(store, "BABA", ["2025-12-01"], [120.0])
-    out = latest_prices(["BABA"], dt.date(2025, 12, 4), store=store, offline=True)
+    out = latest_prices(["BABA"], dt.date(2025, 12, 4), store=store)
     row = out.iloc[0]
-    assert row["source"] == "store" and row["stale"] and row["status"] == "stale"
+    assert row["source"] == "test" and row["stale"] and row["status"] == "stale"
     assert "2025-12-01" in row["note"] and "watchlists refresh" in row["note"]
 
 
@@ -135,34 +136,28 @@ def test_latest_prices_reference_and_unavailable(store, monkeypatch):
         "symbol": ["688256.SS", "688795.SS", "688795.SS"],
         "date": pd.to_datetime(["2025-12-04", "2025-12-05", "2025-12-10"]),
         "value": [1369.0, 600.50, 700.0], "currency": ["CNY", "CNY", "CNY"],
-        "source_url": ["https://example.test/a", None, None], "note": ["", "", ""]})
+        "source_url": ["https://example.test/a", None, None], "note": ["", "", ""],
+        "origin": ["bundled", "user", "user"]})
     monkeypatch.setattr(market, "_reference_closes", lambda syms: refs)
     monkeypatch.setattr(market, "_listing_currency",
                         lambda s: {"688256.SS": "CNY"}.get(s))
     out = latest_prices(["688256.SS", "688795.SS", "NOPE"], dt.date(2025, 12, 5),
                         store=store).set_index("symbol")
     cam = out.loc["688256.SS"]
-    assert cam["source"] == "reference" and cam["price"] == 1369.0
+    assert cam["source"] == "bundled" and cam["price"] == 1369.0
+    assert cam["source_url"] == "https://example.test/a"
     assert cam["stale"] and cam["status"] == "stale" and cam["currency"] == "CNY"
     moore = out.loc["688795.SS"]
     assert moore["price"] == 600.50 and not moore["stale"] and moore["status"] == "ok"
+    assert moore["source"] == "user"  # a user data quote says so
     assert moore["currency"] == "CNY"  # from the quote when no listing
     assert out.loc["NOPE", "status"] == "unavailable: no price on or before 2025-12-05"
     assert out.loc["NOPE", "source"] == "unavailable"
 
 
-def test_latest_prices_refreshes_when_recent(store, no_profiles):
-    seed(store, "BABA", ["2025-11-20"], [100.0])
-    p = FakeProvider()
-    out = latest_prices(["BABA"], dt.date(2025, 12, 5), store=store, provider=p, now=NOW)
-    row = out.iloc[0]
-    assert row["source"] == "fake" and row["status"] == "ok"  # source = the provider's name
-    assert row["price_date"] == pd.Timestamp("2025-12-05")
-    # a past asof never triggers a refresh
-    p2 = FakeProvider()
-    latest_prices(["BABA"], dt.date(2025, 6, 2), store=store, provider=p2, now=NOW)
-    assert p2.calls == []
-
+def test_latest_prices_never_fetches(store, no_profiles):
+    with pytest.raises(TypeError, match="provider"):
+        latest_prices(["BABA"], dt.date(2025, 12, 5), store=store, provider=object())
 
 def test_price_history(store):
     seed(store, "A", ["2024-11-01", "2025-06-02", "2025-12-04", "2025-12-05"],

@@ -10,6 +10,8 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,14 +51,14 @@ def _no_nan(text: str) -> object:
 @pytest.fixture(scope="module")
 def snap(tmp_path_factory):
     with open_store(tmp_path_factory.mktemp("rep") / "store") as s:
-        return snapshot(WL, "2025-12-04", store=s, offline=True, now=NOW)
+        return snapshot(WL, "2025-12-04", store=s, now=NOW)
 
 
 @pytest.fixture(scope="module")
 def seeded_snap(tmp_path_factory):
     with open_store(tmp_path_factory.mktemp("seeded") / "store") as s:
         seed_store(s)  # SYNTHETIC history, so the charts have something to draw
-        return snapshot(WL, ASOF, store=s, offline=True, now=NOW)
+        return snapshot(WL, ASOF, store=s, now=NOW)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -64,7 +66,7 @@ def seeded_snap(tmp_path_factory):
 
 def test_json_schema_and_required_keys(snap):
     doc = _no_nan(render_json(snap))
-    assert doc["schema"] == 1
+    assert doc["schema"] == 2
     assert {"watchlist", "asof", "generated_at", "rows", "changes", "warnings"} <= set(doc)
     assert doc["watchlist"] == WL
     assert doc["asof"] == "2025-12-04"
@@ -87,7 +89,7 @@ def test_json_rows_acceptance_values(snap):
     cam = rows["cambricon"]
     assert cam["symbol"] == CAMBRICON and cam["currency"] == "CNY"
     assert cam["price"] == 1369.0 and cam["price_date"] == "2025-12-04"
-    assert cam["price_source"] == "reference" and cam["stale"] is False
+    assert cam["price_source"] == "bundled" and cam["stale"] is False
     bern = [t for t in cam["targets"] if t["broker"] == "Bernstein" and t["target"] == 2000.0]
     assert len(bern) == 1 and round(bern[0]["upside"], 4) == 0.4609
     assert bern[0]["published"] == "2025-12-04"
@@ -112,12 +114,12 @@ def test_markdown_contents(snap):
     assert md.startswith(f"# {WL}")
     assert "2025-12-04" in md
     assert "OFFLINE" in md
-    assert "## Data sources" in md and "bundled reference quotes" in md
+    assert "## Data sources" in md and "bundled data reference quotes" in md
     assert "## Warnings" in md
     assert "688795.SS: unavailable: not trading yet" in md
     assert "1,369.00 CNY" in md
     assert "Bernstein" in md and "2,000.00" in md
-    assert "No previous run of this watchlist" in md
+    assert "No earlier run of this watchlist" in md
 
 
 # --------------------------------------------------------------------------- HTML
@@ -219,7 +221,12 @@ def test_write_report_records_the_run(snap, tmp_path):
         assert store.last_run(WL) is None
         write_report(snap, "md", tmp_path / "out", store=store)
         run = store.last_run(WL)
-    assert run["payload"] == report_payload(snap)
+    # the run keeps the snapshot's own table, not the rendered report
+    stored = pd.DataFrame(run["payload"]["table"])[list(snap.table.columns)]
+    assert stored["company"].tolist() == snap.table["company"].tolist()
+    assert np.allclose(stored["price"].astype(float), snap.table["price"].astype(float),
+                       equal_nan=True)
+    assert run["payload"]["format"] == 2
 
 
 def test_snapshot_not_mutated_by_rendering(snap):

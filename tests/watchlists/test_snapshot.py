@@ -22,17 +22,21 @@ from _snapshot_fixtures import (
     NOW,
     SPIKE_DATE,
     SPIKE_HIGH,
-    RaisingProvider,
-    StaticProvider,
+    SYNTHETIC,
     row_of,
     seed_store,
-    synthetic_closes,
-    tidy,
 )
 
 from watchlists import profiles
 from watchlists.reporting import write_report
-from watchlists.snapshots import TABLE_COLUMNS, TARGET_COLUMNS, Snapshot, parse_asof, snapshot
+from watchlists.snapshots import (
+    CHANGE_COLUMNS,
+    TABLE_COLUMNS,
+    TARGET_COLUMNS,
+    Snapshot,
+    parse_asof,
+    snapshot,
+)
 from watchlists.store import open_store
 
 WL = "china-ai-compute"
@@ -63,13 +67,13 @@ def _targets(snap: Snapshot, broker: str, symbol: str = CAMBRICON) -> pd.DataFra
 def accept(tmp_path_factory) -> Snapshot:
     """The acceptance snapshot on a fresh store (module-scoped: it is read-only)."""
     with open_store(tmp_path_factory.mktemp("accept") / "store") as s:
-        return snapshot(WL, "2025-12-04", store=s, offline=True, now=NOW)
+        return snapshot(WL, "2025-12-04", store=s, now=NOW)
 
 
 def test_acceptance_without_store_argument_uses_default_home():
-    snap = snapshot(WL, "2025-12-04", offline=True, now=NOW)
+    snap = snapshot(WL, "2025-12-04", now=NOW)
     row = row_of(snap, "cambricon")
-    assert (float(row["price"]), row["price_source"]) == (1369.0, "reference")
+    assert (float(row["price"]), row["price_source"]) == (1369.0, "bundled")
 
 
 def test_acceptance_cambricon_price(accept):
@@ -77,7 +81,7 @@ def test_acceptance_cambricon_price(accept):
     assert row["symbol"] == CAMBRICON
     assert row["currency"] == "CNY"
     assert row["price"] == 1369.0
-    assert row["price_source"] == "reference"
+    assert row["price_source"] == "bundled"
     assert row["price_date"] == dt.date(2025, 12, 4)
     assert row["stale"] is False or row["stale"] == False  # noqa: E712 - numpy bool
     assert row["status"] == "ok"
@@ -137,11 +141,11 @@ def test_acceptance_moore_threads_not_yet_listed(accept):
 
 
 def test_moore_threads_priced_the_next_day(store):
-    snap = snapshot(WL, "2025-12-05", store=store, offline=True, now=NOW_DEC5)
+    snap = snapshot(WL, "2025-12-05", store=store, now=NOW_DEC5)
     row = row_of(snap, "moore-threads")
     assert row["price"] == 600.50
     assert row["price_date"] == dt.date(2025, 12, 5)
-    assert row["price_source"] == "reference"
+    assert row["price_source"] == "bundled"
     assert row["status"] == "ok"
 
 
@@ -171,7 +175,7 @@ def test_repr_html(accept):
 
 
 def test_target_published_after_asof_not_used(store):
-    snap = snapshot(WL, "2025-12-03", store=store, offline=True, now=NOW)
+    snap = snapshot(WL, "2025-12-03", store=store, now=NOW)
     bern = _targets(snap, "Bernstein")
     assert 2000.0 not in set(bern["target"])
     assert (snap.targets["published"].dropna() <= pd.Timestamp("2025-12-03")).all()
@@ -182,7 +186,7 @@ def test_store_rows_after_asof_never_used(seeded):
     store, series = seeded
     closes = series[CAMBRICON]
     assert closes.index.max() > pd.Timestamp(ASOF)  # the synthetic data runs past asof
-    snap = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
     row = row_of(snap, "cambricon")
     assert row["price"] == closes[pd.Timestamp("2025-12-04")]
     assert row["price_date"] == ASOF
@@ -211,9 +215,9 @@ def test_parse_asof_bounds():
 def test_seeded_returns_match_hand_computed(seeded):
     store, series = seeded
     c = series[CAMBRICON]
-    snap = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
     row = row_of(snap, "cambricon")
-    assert row["price_source"] == "store"
+    assert row["price_source"] == SYNTHETIC  # the provider that filled the store
     assert row["stale"] == False  # noqa: E712 - last stored date is the asof session
     assert row["status"] == "ok"
     last = c["2025-12-04"]
@@ -228,7 +232,7 @@ def test_seeded_returns_match_hand_computed(seeded):
 def test_seeded_high_drawdown_volatility_beta(seeded):
     store, series = seeded
     c, b = series[CAMBRICON], series[BENCH]
-    snap = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
     row = row_of(snap, "cambricon")
     # 52-week high: the in-window synthetic spike beats the reference 1,595.88; the older
     # spike (2024-11-01) and the one after asof are excluded.
@@ -248,7 +252,7 @@ def test_seeded_high_drawdown_volatility_beta(seeded):
 
 def test_history_holds_a_year_of_closes(seeded):
     store, _ = seeded
-    snap = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
     assert {CAMBRICON, BENCH} <= set(snap.history.columns)
     assert snap.history.index.min() > pd.Timestamp("2024-12-04")
     assert snap.history.index.max() == pd.Timestamp("2025-12-04")
@@ -256,10 +260,10 @@ def test_history_holds_a_year_of_closes(seeded):
 
 def test_reference_close_newer_than_store_wins(store):
     seed_store(store, end="2025-12-03")  # synthetic store data stops the day before asof
-    snap = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
     row = row_of(snap, "cambricon")
     # the reference close of 12-04 is more recent than the store's 12-03 close
-    assert (row["price"], row["price_source"], row["stale"]) == (1369.0, "reference", False)
+    assert (row["price"], row["price_source"], row["stale"]) == (1369.0, "bundled", False)
 
 
 # --------------------------------------------------------------------------- isolation
@@ -274,7 +278,7 @@ def test_one_member_failing_does_not_sink_the_others(monkeypatch, store):
         return real(company, asof)
 
     monkeypatch.setattr(profiles, "ttm_revenue", flaky)
-    snap = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
     cam = row_of(snap, "cambricon")
     assert cam["status"].startswith("error: RuntimeError")
     assert "corrupt revenue record" in cam["warnings"]
@@ -282,57 +286,69 @@ def test_one_member_failing_does_not_sink_the_others(monkeypatch, store):
     inno = row_of(snap, "zhongji-innolight")
     assert inno["price"] == 523.73 and inno["status"] == "stale"
     assert row_of(snap, "huawei")["status"] == "unlisted"
-    assert any("corrupt revenue record" in w for w in snap.warnings)
+    w = snap.warnings
+    assert list(w.columns) == ["company", "symbol", "message"]
+    mine = w[w["company"] == "cambricon"]["message"]
+    assert mine.str.contains("corrupt revenue record").any()
 
 
-def test_provider_failing_one_symbol(store):
-    inno = synthetic_closes("300308.SZ", "2025-01-02", "2025-12-04", level=500.0, seed=3)
-    provider = StaticProvider({"300308.SZ": tidy("300308.SZ", inno)},
-                              fail={CAMBRICON: "synthetic failure for one symbol"})
-    snap = snapshot(WL, ASOF, store=store, provider=provider, now=NOW)
-    assert provider.calls, "the provider was asked"
-    assert snap.offline is False
-    cam = row_of(snap, "cambricon")
-    assert (cam["price"], cam["price_source"]) == (1369.0, "reference")  # fallback
-    row = row_of(snap, "zhongji-innolight")
-    assert row["price"] == inno["2025-12-04"]
-    assert row["price_source"] == "static-fake"  # the refreshing provider's name
-    assert row["status"] == "ok"
-
-
-def test_provider_always_offline_falls_back_and_flags_offline(store):
+def test_snapshot_never_fetches_or_writes(store, monkeypatch):
+    """Reading never writes: no provider is built or asked, and the store is unchanged,
+    even with yfinance itself booby-trapped."""
     seed_store(store)
-    provider = RaisingProvider()
-    snap = snapshot(WL, ASOF, store=store, provider=provider, now=NOW)
-    assert provider.calls >= 1
-    assert snap.offline is True
-    assert any("OFFLINE" in s for s in snap.sources)
+    import watchlists.yahoo as yahoo
+
+    def boom(*args, **kwargs):
+        raise AssertionError("snapshot() must never build a provider or fetch")
+
+    monkeypatch.setattr(yahoo, "YahooProvider", boom)
+    import yfinance
+
+    monkeypatch.setattr(yfinance, "download", boom)
+    monkeypatch.setattr(yfinance, "Ticker", boom)
+    before = store.conn.total_changes
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
+    assert store.conn.total_changes == before
+    assert snap.offline is True and any("OFFLINE" in s for s in snap.sources)
     cam = row_of(snap, "cambricon")
-    assert cam["price_source"] == "store" and cam["status"] == "ok"
+    assert cam["price_source"] == SYNTHETIC and cam["status"] == "ok"  # the stored source
     inno = row_of(snap, "zhongji-innolight")
-    assert (inno["price"], inno["price_source"]) == (523.73, "reference")
+    assert (inno["price"], inno["price_source"]) == (523.73, "bundled")
 
 
-def test_snapshot_does_not_touch_provider_when_offline(store):
-    provider = RaisingProvider()
-    snapshot(WL, ASOF, store=store, provider=provider, offline=True, now=NOW)
-    assert provider.calls == 0
+def test_snapshot_takes_no_provider():
+    with pytest.raises(TypeError, match="provider"):
+        snapshot(WL, ASOF, provider=object())  # type: ignore[call-arg]
+
+
+def test_refresh_report_only_labels_the_snapshot(store):
+    seed_store(store)
+
+    class Online:
+        offline = False
+
+    plain = snapshot(WL, ASOF, store=store, now=NOW)
+    labelled = snapshot(WL, ASOF, store=store, now=NOW, refresh=Online())
+    assert labelled.offline is False and plain.offline is True
+    pd.testing.assert_frame_equal(plain.table, labelled.table)
 
 
 # --------------------------------------------------------------------------- changes
 
 
 def test_first_run_has_no_changes(store, tmp_path):
-    snap = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
-    assert snap.changes == ()
+    snap = snapshot(WL, ASOF, store=store, now=NOW)
+    assert snap.changes.empty and list(snap.changes.columns) == list(CHANGE_COLUMNS)
     write_report(snap, "json", tmp_path / "out", store=store)
     run = store.last_run(WL)
     assert run is not None and run["asof"] == ASOF
-    assert run["payload"]["watchlist"] == WL
+    stored = pd.DataFrame(run["payload"]["table"])
+    assert sorted(stored.columns) == sorted(TABLE_COLUMNS)  # the snapshot's own table
+    assert stored["company"].tolist() == snap.table["company"].tolist()
 
 
 def test_changed_target_listed(monkeypatch, store, tmp_path):
-    first = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    first = snapshot(WL, ASOF, store=store, now=NOW)
     write_report(first, "json", tmp_path / "out", store=store)
     real = profiles.targets
 
@@ -342,21 +358,54 @@ def test_changed_target_listed(monkeypatch, store, tmp_path):
         return t
 
     monkeypatch.setattr(profiles, "targets", raised)
-    second = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
-    changed = [c for c in second.changes if c["kind"] == "changed target"]
+    second = snapshot(WL, "2025-12-05", store=store, now=NOW_DEC5)
+    ch = second.changes
+    changed = ch[ch["kind"] == "changed target"]
     assert len(changed) == 1
-    assert changed[0]["symbol"] == CAMBRICON
-    assert "Bernstein" in changed[0]["detail"]
-    assert "2,000" in changed[0]["detail"] and "2,200" in changed[0]["detail"]
-    assert not [c for c in second.changes if c["kind"] == "newly stale"]
+    assert changed.iloc[0]["symbol"] == CAMBRICON
+    assert "Bernstein" in changed.iloc[0]["detail"]
+    assert "2,000" in changed.iloc[0]["detail"] and "2,200" in changed.iloc[0]["detail"]
+    assert (ch["previous_asof"] == ASOF).all()
 
 
 def test_newly_stale_listed(store, tmp_path):
-    first = snapshot(WL, ASOF, store=store, offline=True, now=NOW)
+    first = snapshot(WL, ASOF, store=store, now=NOW)
     assert row_of(first, "cambricon")["stale"] == False  # noqa: E712
     write_report(first, "json", tmp_path / "out", store=store)
-    second = snapshot(WL, "2025-12-05", store=store, offline=True, now=NOW_DEC5)
+    second = snapshot(WL, "2025-12-05", store=store, now=NOW_DEC5)
     assert row_of(second, "cambricon")["stale"] == True  # noqa: E712
-    stale = [c for c in second.changes if c["kind"] == "newly stale"]
-    assert [c["symbol"] for c in stale] == [CAMBRICON]
-    assert "2025-12-04" in stale[0]["detail"]
+    stale = second.changes[second.changes["kind"] == "newly stale"]
+    assert stale["symbol"].tolist() == [CAMBRICON]
+    assert "2025-12-04" in stale.iloc[0]["detail"]
+
+
+def test_changes_are_point_in_time(store, tmp_path):
+    """A run for an earlier date made after a later one compares with nothing later;
+    a backfill never becomes the cron job's 'previous run'; the table never depends on
+    what was run before."""
+    fresh = snapshot(WL, "2025-10-01", store=store, now=NOW)
+    later = snapshot(WL, ASOF, store=store, now=NOW)
+    write_report(later, "json", tmp_path / "a", store=store)
+    backfill = snapshot(WL, "2025-10-01", store=store, now=NOW)
+    assert backfill.changes.empty  # not compared with its own future
+    pd.testing.assert_frame_equal(backfill.table, fresh.table)
+    write_report(backfill, "json", tmp_path / "b", store=store)
+    again = snapshot(WL, ASOF, store=store, now=NOW)
+    assert again.changes.empty or (again.changes["previous_asof"] < ASOF).all()
+    pd.testing.assert_frame_equal(again.table, later.table)
+    nxt = snapshot(WL, "2025-12-05", store=store, now=NOW_DEC5)
+    assert (nxt.changes["previous_asof"] == ASOF).all()  # the Dec-4 run, not the backfill
+
+
+def test_table_is_byte_identical_whatever_ran_before(tmp_path):
+    from watchlists.reporting import render_csv
+    from watchlists.store import open_store
+
+    with open_store(tmp_path / "clean") as s:
+        clean = render_csv(snapshot(WL, "2025-11-03", store=s, now=NOW))
+    with open_store(tmp_path / "used") as s:
+        for day in ("2025-12-04", "2025-12-05", "2025-11-20"):
+            write_report(snapshot(WL, day, store=s, now=NOW_DEC5), "json", tmp_path / "r",
+                         store=s)
+        used = render_csv(snapshot(WL, "2025-11-03", store=s, now=NOW))
+    assert used == clean

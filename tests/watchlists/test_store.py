@@ -141,11 +141,26 @@ def test_fetch_log_and_runs(store):
                                                                   "x": float("nan")})
     second = store.record_run("china", dt.date(2025, 12, 5), T0, {"upside": {"A": 0.2}})
     assert store.last_run("china")["payload"]["upside"]["A"] == 0.2
-    prev = store.last_run("china", before_id=second)
+    prev = store.last_run("china", before=dt.date(2025, 12, 5))
     assert prev["id"] == first and prev["payload"]["x"] is None
     assert prev["asof"] == dt.date(2025, 12, 4)
-    assert store.last_run("china", before_id=first) is None
+    assert store.last_run("china", before="2025-12-04") is None
     assert store.last_run("other") is None
+    assert second > first
+
+
+def test_last_run_is_point_in_time(store):
+    """A backfill (an earlier asof run made later) never becomes the 'previous run' of a
+    later date's run, and a later date's run is never the previous run of an earlier one."""
+    late = store.record_run("china", dt.date(2025, 12, 4), T0, {"n": "dec"})
+    store.record_run("china", dt.date(2025, 10, 1), T0, {"n": "oct"})  # backfill, made later
+    again = store.record_run("china", dt.date(2025, 11, 3), T0, {"n": "nov"})
+    assert store.last_run("china", before="2025-10-01") is None
+    assert store.last_run("china", before="2025-10-02")["payload"]["n"] == "oct"
+    assert store.last_run("china", before="2025-12-04")["id"] == again
+    assert store.last_run("china", before="2025-12-05")["id"] == late
+    redo = store.record_run("china", dt.date(2025, 11, 3), T0, {"n": "nov, rerun"})
+    assert store.last_run("china", before="2025-12-04")["id"] == redo
 
 
 def test_newer_schema_is_refused(tmp_path):

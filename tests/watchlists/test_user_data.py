@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from watchlists import profiles
+from watchlists._profile_loading import COMPANY_COLUMNS, FACT_COLUMNS, QUOTE_COLUMNS, TARGET_COLUMNS
+from watchlists._user_data import _bundle
 from watchlists.cli import main
 from watchlists.definitions import load_watchlist
 from watchlists.errors import DataFileError
@@ -116,14 +118,14 @@ def test_user_company_is_found(data_dir):
 
 def test_frames_gain_origin_as_last_column(data_dir):
     comps = profiles.companies()
-    assert list(comps.columns) == [*profiles.COMPANY_COLUMNS, "origin"]
+    assert list(comps.columns) == [*COMPANY_COLUMNS, "origin"]
     assert comps.set_index("symbol").loc["ACME", "origin"] == "user"
     assert set(comps.loc[comps["company"] != "acme-robotics", "origin"]) == {"bundled"}
 
     for frame, columns in (
-        (profiles.targets(), profiles.TARGET_COLUMNS),
-        (profiles.facts(), profiles.FACT_COLUMNS),
-        (profiles.reference_quotes(), profiles.QUOTE_COLUMNS),
+        (profiles.targets(), TARGET_COLUMNS),
+        (profiles.facts(), FACT_COLUMNS),
+        (profiles.reference_quotes(), QUOTE_COLUMNS),
     ):
         assert list(frame.columns) == [*columns, "origin"]
         assert frame["origin"].iloc[-1] == "user"
@@ -141,10 +143,10 @@ def test_frames_gain_origin_as_last_column(data_dir):
 
 def test_no_user_data_means_bundled_rows_only():
     assert not profiles.user_data_dir().exists()
-    for frame, columns in ((profiles.companies(), profiles.COMPANY_COLUMNS),
-                           (profiles.targets(), profiles.TARGET_COLUMNS),
-                           (profiles.facts(), profiles.FACT_COLUMNS),
-                           (profiles.reference_quotes(), profiles.QUOTE_COLUMNS)):
+    for frame, columns in ((profiles.companies(), COMPANY_COLUMNS),
+                           (profiles.targets(), TARGET_COLUMNS),
+                           (profiles.facts(), FACT_COLUMNS),
+                           (profiles.reference_quotes(), QUOTE_COLUMNS)):
         assert list(frame.columns) == [*columns, "origin"]
         assert frame["origin"].eq("bundled").all()
     with pytest.raises(KeyError, match="unknown company"):
@@ -182,7 +184,7 @@ def test_only_companies_file_is_enough(_isolated_home):
 
 def test_comment_only_companies_file_adds_nothing(_isolated_home):
     _write(_isolated_home / "data" / "companies.toml", "# nothing yet\n")
-    assert len(profiles.company_records()) == len(profiles._bundle().universe.companies)
+    assert len(profiles.company_records()) == len(_bundle().universe.companies)
 
 
 def test_watchlists_data_env_points_elsewhere(tmp_path, monkeypatch):
@@ -202,10 +204,10 @@ def test_user_company_in_a_user_watchlist(data_dir, watchlist_path):
 
 
 def test_snapshot_prices_and_values_a_user_company(data_dir, watchlist_path):
-    snap = snapshot(watchlist_path, ASOF, offline=True)
+    snap = snapshot(watchlist_path, ASOF)
     row = snap.table.set_index("symbol").loc["ACME"]
     assert row["company"] == "acme-robotics" and row["name"] == "Acme Robotics"
-    assert row["price"] == 120.0 and row["price_source"] == "reference"
+    assert row["price"] == 120.0 and row["price_source"] == "user"
     assert row["currency"] == "USD"
     assert row["consensus_upside"] == pytest.approx(150 / 120 - 1)
     assert row["revenue"] == 2e9 and row["shares"] == 1e8
@@ -219,7 +221,7 @@ def test_changed_file_is_picked_up_without_restart(data_dir, watchlist_path):
     assert profiles.reference_quotes("ACME")["value"].tolist() == [120.0]
     _write(data_dir / "reference_quotes.csv", QUOTES.replace(",120,", ",125,"))
     assert profiles.reference_quotes("ACME")["value"].tolist() == [125.0]
-    snap = snapshot(watchlist_path, ASOF, offline=True)
+    snap = snapshot(watchlist_path, ASOF)
     assert snap.table.set_index("symbol").loc["ACME", "price"] == 125.0
 
     renamed = COMPANIES.replace('aliases = ["Acme"]', 'aliases = ["Acme", "Acme Bots"]')
@@ -332,7 +334,7 @@ def test_malformed_user_file_is_bad_input_when_used(
     assert len(err.strip().splitlines()) == 1, err
     assert str(path) in err and message in err
     with pytest.raises(ValueError) as exc:  # DataFileError, or DefinitionError naming it
-        snapshot(watchlist_path, ASOF, offline=True)
+        snapshot(watchlist_path, ASOF)
     assert fname in str(exc.value)
 
 
