@@ -115,7 +115,7 @@ def _time_report(wl, store, out: Path) -> tuple[float, object, list]:  # type: i
         paths = write_report(snap, ("md", "html", "csv", "json"), out, store=store)
         if i:
             times.append(time.perf_counter() - t0)
-    assert len(paths) == 4 and snap.table["price_source"].eq("store").all(), \
+    assert len(paths) == 4 and snap.table["price_source"].eq("synthetic").all(), \
         snap.table[["symbol", "price_source", "status"]]
     return statistics.median(times), snap, paths
 

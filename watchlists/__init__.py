@@ -28,8 +28,7 @@ _EXPORTS: dict[str, str] = {
          "parse_watchlist"), "definitions"),
     **dict.fromkeys(
         ("DataFileError", "DataQualityError", "DefinitionError", "OfflineError",
-         "ProviderError", "StaleDataWarning", "StoreError", "WatchlistError",
-         "WatchlistWarning"), "errors"),
+         "ProviderError", "StoreError", "WatchlistError"), "errors"),
     **dict.fromkeys(("convert", "fx_rate"), "fx"),
     **dict.fromkeys(("RefreshResult", "latest_prices", "price_history", "refresh"), "market"),
     **dict.fromkeys(("RefreshReport", "refresh_all"), "refresh_job"),
@@ -81,10 +80,8 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the real names
         DefinitionError,
         OfflineError,
         ProviderError,
-        StaleDataWarning,
         StoreError,
         WatchlistError,
-        WatchlistWarning,
     )
     from .fx import convert, fx_rate
     from .market import RefreshResult, latest_prices, price_history, refresh
@@ -127,12 +124,10 @@ __all__ = [
     "RefreshReport",
     "RefreshResult",
     "Snapshot",
-    "StaleDataWarning",
     "Store",
     "StoreError",
     "Watchlist",
     "WatchlistError",
-    "WatchlistWarning",
     "YahooProvider",
     "__version__",
     "bundled_watchlists",

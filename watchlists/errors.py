@@ -1,4 +1,4 @@
-"""Exceptions and warnings of the ``watchlists`` package.
+"""Exceptions of the ``watchlists`` package.
 
 One hierarchy, rooted in :class:`WatchlistError`, so a job can catch every domain
 failure in one ``except`` and still tell them apart::
@@ -11,7 +11,9 @@ failure in one ``except`` and still tell them apart::
     ├── StoreError           the SQLite store is unusable (corrupt, newer schema, read-only)
     └── DataQualityError     data that exists but cannot be trusted (e.g. currency mismatch)
 
-Caller mistakes in function arguments stay ``TypeError`` / ``ValueError``. Errors
+Caller mistakes in function arguments stay ``TypeError`` / ``ValueError``. Missing,
+stale or guessed data is not an exception or a Python warning: it is a row of
+``Snapshot.warnings`` (and a ``status``), so one member never sinks the others. Errors
 that describe bad *data* also subclass ``ValueError`` so generic handlers still work.
 """
 
@@ -23,10 +25,8 @@ __all__ = [
     "DefinitionError",
     "OfflineError",
     "ProviderError",
-    "StaleDataWarning",
     "StoreError",
     "WatchlistError",
-    "WatchlistWarning",
 ]
 
 
@@ -61,15 +61,3 @@ class StoreError(WatchlistError):
 
 class DataQualityError(WatchlistError, ValueError):
     """Data exists but cannot be used as is (mixed currencies, impossible values)."""
-
-
-class WatchlistWarning(UserWarning):
-    """Base class of warnings emitted by ``watchlists``."""
-
-
-class StaleDataWarning(WatchlistWarning):
-    """A figure is older than the last completed session of its exchange.
-
-    The message says how to fix it, e.g. "last price of 688256.SS is from
-    2025-12-04; run `watchlists refresh` online".
-    """

@@ -36,9 +36,10 @@ _PIVOT = "USD"
 
 
 def _ccy(value: str, name: str) -> str:
-    if not isinstance(value, str) or len(value) != 3 or not value.isalpha():
-        raise ValueError(f"{name} must be a 3-letter currency code, got {value!r}")
-    return value.upper()
+    """A currency argument (any case) checked by the one currency rule."""
+    from watchlists.records import check_currency
+
+    return check_currency(name, value.upper() if isinstance(value, str) else value)
 
 
 def fx_symbol(from_ccy: str, to_ccy: str) -> str:
@@ -72,15 +73,15 @@ def refresh_fx(
     pairs: Iterable[str | tuple[str, str]],
     *,
     store: Store,
-    provider: PriceProvider,
+    provider: PriceProvider | None,
     now: dt.datetime,
     full: bool = False,
-    revision_sessions: int = 5,
-    history_years: int = 10,
     offline: bool = False,
     progress: Callable[[str], None] | None = None,
 ):
-    """Fetch FX pairs incrementally (like :func:`watchlists.market.refresh`) into fx_rates.
+    """Fetch FX pairs incrementally into fx_rates, exactly as
+    :func:`watchlists.market.refresh` fetches prices (same revision window and history
+    depth; ``full``, ``offline`` and ``progress`` as there).
 
     Returns a :class:`watchlists.market.RefreshResult` keyed by the Yahoo FX symbol.
     """
@@ -106,11 +107,9 @@ def refresh_fx(
         after = len(store.read_fx(sorted({f + t for f, t in ccys})))
         return after - before, n - (after - before)
 
-    return _refresh_with(
-        symbols, store=store, provider=provider, now=now, full=full,
-        revision_sessions=revision_sessions, history_years=history_years, offline=offline,
-        progress=progress, last_dates=last_dates, write=write,
-    )
+    return _refresh_with(symbols, store=store, provider=provider, now=now, full=full,
+                         offline=offline, progress=progress, last_dates=last_dates,
+                         write=write)
 
 
 def _direct(store: Store, f: str, t: str, on: object) -> float | None:

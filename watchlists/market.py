@@ -100,11 +100,11 @@ def _refresh_with(
     provider: PriceProvider | None,
     now: dt.datetime,
     full: bool,
-    revision_sessions: int,
-    history_years: int,
     offline: bool,
     progress: Callable[[str], None] | None,
     last_dates: Callable[[Sequence[str]], dict],
+    revision_sessions: int = 5,
+    history_years: int = 10,
     write: Callable[[pd.DataFrame, str, dt.datetime], tuple[int, int]],
 ) -> RefreshResult:
     if isinstance(symbols, str):

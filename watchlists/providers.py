@@ -110,10 +110,6 @@ class FetchResult:
         """True when every symbol asked came back ``'ok'``."""
         return all(s == "ok" for s in self.status.values())
 
-    def symbols_with(self, status: str) -> list[str]:
-        """Symbols whose status equals ``status`` (or starts with it, for ``'error'``)."""
-        return [s for s, st in self.status.items() if st == status or st.startswith(status)]
-
 
 @dataclass(frozen=True)
 class AnalystData:

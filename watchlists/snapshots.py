@@ -38,6 +38,7 @@ from ._snapshot_targets import (
     target_label,
 )
 from .definitions import Member, Watchlist, load_watchlist
+from .records import as_date
 
 __all__ = ["CHANGE_COLUMNS", "TABLE_COLUMNS", "TARGET_COLUMNS", "WARNING_COLUMNS", "Snapshot",
            "snapshot"]
@@ -156,17 +157,13 @@ def parse_asof(asof: object, now: dt.datetime) -> dt.date:
     today = now.astimezone(dt.UTC).date()
     if asof is None:
         return today
-    if isinstance(asof, pd.Timestamp | dt.datetime):
-        day = asof.date()
-    elif isinstance(asof, dt.date):
-        day = asof
-    elif isinstance(asof, str):
+    if isinstance(asof, str):
         try:
             day = dt.date.fromisoformat(asof.strip())
         except ValueError:
             raise ValueError(f"asof {asof!r} is not a date in ISO format (YYYY-MM-DD)") from None
     else:
-        raise TypeError(f"asof must be a date or an ISO date string, got {type(asof).__name__}")
+        day = as_date("asof", asof)
     # Allow one day of slack: an exchange east of UTC is already on the next day.
     if day > today + dt.timedelta(days=1):
         raise ValueError(f"asof {day.isoformat()} is in the future (today is {today.isoformat()})")
@@ -629,7 +626,6 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
     all_quotes = _reference_points(wl, asof_ts)
     known_quotes = all_quotes[all_quotes["date"] <= asof_ts]
     sourced_targets = profiles.targets()
-    named_in_table: list[bool] = []
     for index, member in enumerate(wl.members):
         comp = profiles.company(member.company)
 
@@ -644,7 +640,6 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
                    shares_source="", min_target_bound_note="", high_52w_basis="",
                    assumptions=_assumption_summary(member), high_52w_date=None)
         rows.append(row)
-        named_in_table.append(False)
         if member.symbol is None:
             row.update(status="unlisted", price_source="unlisted")
             warn(f"{comp.name}: unlisted, no price")
@@ -686,7 +681,6 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             for w in cw:
                 warn(w)
             row.update(cols)
-            named_in_table[-1] = named
             if not named:
                 tgt = tgt.assign(in_consensus=False)
             all_targets.append(tgt)

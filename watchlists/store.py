@@ -184,6 +184,14 @@ def _symbols(symbols: str | Iterable[str] | None) -> list[str] | None:
     return list(dict.fromkeys(symbols))
 
 
+def _on_or_before(column: str, asof: object) -> tuple[str, list[str]]:
+    """SQL condition "``column`` is on or before the day ``asof``" (any time that day)."""
+    if asof is None:
+        return "", []
+    next_day = pd.Timestamp(_iso_date(asof, "asof")) + pd.Timedelta(days=1)
+    return f" AND {column} < ?", [next_day.strftime("%Y-%m-%d")]
+
+
 def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
@@ -564,12 +572,8 @@ class Store:
                 "analyst_count", "currency", "source"]
         if not syms:
             return pd.DataFrame(columns=cols)
-        params: list = list(syms)
-        cond = ""
-        if asof is not None:
-            cond = " AND fetched_at < ?"
-            params.append((pd.Timestamp(_iso_date(asof, "asof")) + pd.Timedelta(days=1))
-                          .strftime("%Y-%m-%d"))
+        cond, params = _on_or_before("fetched_at", asof)
+        params = [*syms, *params]
         sql = (
             f"SELECT {', '.join(cols)} FROM ("  # noqa: S608 - only placeholders and whitelisted names
             f"  SELECT {', '.join(cols)}, row_number() OVER ("
@@ -586,12 +590,8 @@ class Store:
         syms = _symbols(symbols) or []
         cols = ["symbol", "date", "firm", "to_grade", "from_grade", "action", "current_target",
                 "prior_target", "currency", "source", "fetched_at"]
-        params: list = list(syms)
-        cond = ""
-        if asof is not None:
-            cond = " AND date < ?"
-            params.append((pd.Timestamp(_iso_date(asof, "asof")) + pd.Timedelta(days=1))
-                          .strftime("%Y-%m-%d"))
+        cond, params = _on_or_before("date", asof)
+        params = [*syms, *params]
         sql = (f"SELECT {', '.join(cols)} FROM analyst_actions "  # noqa: S608 - only placeholders and whitelisted names
                f"WHERE symbol IN ({_placeholders(len(syms))}){cond} ORDER BY symbol, date, firm")
         frame = pd.DataFrame(self.conn.execute(sql, params).fetchall() if syms else [],

@@ -89,8 +89,7 @@ def test_refresh_fx_incremental(tmp_path):
     with open_store(tmp_path / "fx") as s:
         p = FakeProvider()
         now = dt.datetime(2025, 12, 5, 23, 59, 30, tzinfo=dt.UTC)
-        first = refresh_fx(["USDCNY", ("HKD", "USD")], store=s, provider=p, now=now,
-                           history_years=1)
+        first = refresh_fx(["USDCNY", ("HKD", "USD")], store=s, provider=p, now=now)
         assert first.ok and set(first.table["symbol"]) == {"CNY=X", "HKDUSD=X"}
         assert fx_rate("USD", "CNY", SAT, store=s) > 0
         later = dt.datetime(2025, 12, 8, 23, 59, 30, tzinfo=dt.UTC)
