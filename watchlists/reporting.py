@@ -188,7 +188,7 @@ def render_markdown(snap: Snapshot) -> str:
         [[r["name"], f"{num(r['revenue'], 0)} {text(r['revenue_currency'], '')}".strip(),
           text(r["revenue_basis"]), num(r["shares"], 0), r["assumptions"]]
          for _, r in snap.table.iterrows()])
-    lines += ["", "## Changes since the last run", ""]
+    lines += ["", "## Changes since the last earlier run", ""]
     lines += [f"- **{c.kind}** {c.symbol or c.company}: {_md_escape(c.detail)} (previous run: "
               f"as of {c.previous_asof})" for c in snap.changes.itertuples()] or [
         "No earlier run of this watchlist, or no changes."]
