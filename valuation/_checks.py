@@ -301,6 +301,28 @@ def check_int(value: Any, name: str, *, ge: int) -> int:
     return int(value)
 
 
+def check_dates(index: pd.Index, name: str, *, increasing: bool) -> None:
+    """Check the dates of a time series (a ``DatetimeIndex`` or ``PeriodIndex``).
+
+    Duplicate dates always raise (a repeated date would count twice); with
+    ``increasing`` the dates must also be strictly increasing, because the
+    caller computes in row order (returns from prices, drawdowns, rolling
+    windows).  Other indexes (a ``RangeIndex``, positions) are taken in row
+    order as given.  Raise ValueError naming ``name`` and the first bad date.
+    """
+    if not isinstance(index, pd.DatetimeIndex | pd.PeriodIndex):
+        return
+    if not index.is_unique:
+        dup = [str(d) for d in index[index.duplicated()][:3]]
+        raise ValueError(f"{name} has duplicate dates: {dup}")
+    if increasing and not index.is_monotonic_increasing:
+        bad = int(np.flatnonzero(~(index[1:] > index[:-1]))[0]) + 1
+        raise ValueError(
+            f"{name} dates must be increasing, got {index[bad]} after {index[bad - 1]} "
+            f"(row {bad}); sort them with .sort_index()"
+        )
+
+
 def check_labels_unique(index: pd.Index, name: str) -> None:
     if not index.is_unique:
         dup: list[Hashable] = list(index[index.duplicated()])[:5]

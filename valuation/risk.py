@@ -9,6 +9,15 @@ Conventions
   price makes the returns into and out of it NaN (the first row, which has no
   previous price, is dropped).  Statistics then use the available (non-NaN)
   observations of each column; :func:`beta` reports the count as ``n``.
+* A price path to zero is a fact, not bad input: prices may be 0 (negative
+  prices raise) and returns may be -1 (-100 %; below -1 raises).  The return
+  into a price of 0 is -1; returns out of a price of 0 are undefined and NaN.
+  Log returns need positive prices (the log return to 0 is -inf).
+* Dates: functions that compute in row order (returns from prices, drawdowns)
+  require a strictly increasing ``DatetimeIndex``/``PeriodIndex`` and raise
+  ValueError on unsorted or duplicate dates; statistics that do not depend on
+  row order (volatility, beta) accept any order but no duplicate dates.  Other
+  indexes are taken in row order as given.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from valuation._checks import check, check_int
+from valuation._checks import check, check_dates, check_int, to_array
 from valuation._typing import FrameLike
 
 __all__ = [
@@ -31,16 +40,32 @@ __all__ = [
 ]
 
 
-def _frame(data: Any, name: str, *, positive: bool) -> FrameLike:
+def _frame(
+    data: Any, name: str, *, gt: float | None = None, ge: float | None = None, ordered: bool
+) -> FrameLike:
+    """Validate a Series/DataFrame of prices or returns; a float copy.
+
+    ``gt``/``ge`` bound the non-NaN values; ``ordered`` requires increasing
+    dates (see :func:`valuation._checks.check_dates`).
+    """
     if not isinstance(data, pd.Series | pd.DataFrame):
         raise TypeError(f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}")
     if data.empty:
         raise ValueError(f"{name} must not be empty")
+    check_dates(data.index, name, increasing=ordered)
     values = data.to_numpy(dtype=float, copy=True)
     if np.isnan(values).all():
         raise ValueError(f"{name} has no non-NaN values")
-    check(values, name, allow_nan=True, gt=0 if positive else -1)
+    check(values, name, allow_nan=True, gt=gt, ge=ge)
     return data.astype(float)
+
+
+def _number(value: Any, name: str, **bounds: float) -> float:
+    """One number (TypeError otherwise), checked against ``bounds`` of :func:`check`."""
+    arr, _ = to_array(value, name)
+    if arr.ndim:
+        raise TypeError(f"{name} must be one number, got an array of shape {arr.shape}")
+    return float(check(arr, name, **bounds))
 
 
 def _scalar_or_series(result: pd.Series, data: FrameLike) -> Any:
@@ -50,24 +75,33 @@ def _scalar_or_series(result: pd.Series, data: FrameLike) -> Any:
 def simple_returns(prices: FrameLike) -> FrameLike:
     """Simple returns ``p_t / p_{t-1} - 1``; NaN across gaps, first row dropped.
 
+    Prices must be >= 0 with increasing dates.  A fall to 0 is a return of -1;
+    the returns after a price of 0 are undefined and NaN (no division by 0).
+
     Examples
     --------
     >>> simple_returns(pd.Series([100.0, 110.0, 99.0])).round(4).tolist()
     [0.1, -0.1]
+    >>> simple_returns(pd.Series([100.0, 0.0, 0.0])).tolist()
+    [-1.0, nan]
     """
-    p = _frame(prices, "prices", positive=True)
-    return (p / p.shift(1) - 1.0).iloc[1:]
+    p = _frame(prices, "prices", ge=0, ordered=True)
+    previous = p.shift(1)
+    return (p / previous.where(previous != 0) - 1.0).iloc[1:]
 
 
 def log_returns(prices: FrameLike) -> FrameLike:
     """Log returns ``ln(p_t / p_{t-1})``; NaN across gaps, first row dropped.
+
+    Prices must be > 0 (the log return of a fall to 0 is -inf; use
+    :func:`simple_returns` for a path to zero) with increasing dates.
 
     Examples
     --------
     >>> log_returns(pd.Series([100.0, 100.0 * np.e])).round(6).tolist()
     [1.0]
     """
-    p = _frame(prices, "prices", positive=True)
+    p = _frame(prices, "prices", gt=0, ordered=True)
     return np.log(p / p.shift(1)).iloc[1:]
 
 
@@ -77,15 +111,16 @@ def annualized_volatility(
     """Annualised volatility: sample std (ddof=1) of the available returns × sqrt(periods_per_year).
 
     NaN returns are skipped (not filled); columns with fewer than
-    ``min_periods`` returns give NaN.
+    ``min_periods`` returns give NaN.  Returns must be >= -1; the row order
+    does not matter (duplicate dates raise).
 
     Examples
     --------
     >>> round(annualized_volatility(pd.Series([0.01, -0.01, 0.01, -0.01]), 252), 4)
     0.1833
     """
-    r = _frame(returns, "returns", positive=False)
-    ppy = float(check(np.asarray(periods_per_year, dtype=float), "periods_per_year", gt=0))
+    r = _frame(returns, "returns", ge=-1, ordered=False)
+    ppy = _number(periods_per_year, "periods_per_year", gt=0)
     mp = check_int(min_periods, "min_periods", ge=2)
     frame = r.to_frame() if isinstance(r, pd.Series) else r
     vol = frame.std(ddof=1, skipna=True) * np.sqrt(ppy)
@@ -94,7 +129,7 @@ def annualized_volatility(
 
 
 def _drawdowns(prices: FrameLike) -> pd.DataFrame:
-    p = _frame(prices, "prices", positive=True)
+    p = _frame(prices, "prices", ge=0, ordered=True)
     frame = p.to_frame() if isinstance(p, pd.Series) else p
     return frame / frame.cummax(skipna=True) - 1.0
 
@@ -102,10 +137,16 @@ def _drawdowns(prices: FrameLike) -> pd.DataFrame:
 def max_drawdown(prices: FrameLike) -> Any:
     """Largest peak-to-trough fall, ``min_t(p_t / max_{s<=t} p_s - 1)`` (<= 0).
 
+    Prices must be >= 0 with increasing dates; a path to zero has a maximum
+    drawdown of -1.0 (-100 %).  Dates before the first positive price have no
+    peak yet and do not count.
+
     Examples
     --------
     >>> round(max_drawdown(pd.Series([100.0, 120.0, 90.0, 130.0])), 4)
     -0.25
+    >>> max_drawdown(pd.Series([100.0, 40.0, 0.0, 0.0]))
+    -1.0
     """
     dd = _drawdowns(prices).min(skipna=True)
     return _scalar_or_series(dd.rename("max_drawdown"), prices)
@@ -126,15 +167,18 @@ def drawdown_from_high(prices: FrameLike) -> Any:
 
 
 def _align_returns(
-    returns: FrameLike, benchmark_returns: pd.Series
+    returns: FrameLike, benchmark_returns: pd.Series, *, ordered: bool = False
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Align returns and benchmark by date (inner join on labels), once."""
-    r = _frame(returns, "returns", positive=False)
+    """Align returns and benchmark by date (inner join on labels), once.
+
+    With ``ordered`` both must have increasing dates, and so has the result.
+    """
+    r = _frame(returns, "returns", ge=-1, ordered=ordered)
     if not isinstance(benchmark_returns, pd.Series):
         raise TypeError(
             f"benchmark_returns must be a pandas Series, got {type(benchmark_returns).__name__}"
         )
-    b = _frame(benchmark_returns, "benchmark_returns", positive=False)
+    b = _frame(benchmark_returns, "benchmark_returns", ge=-1, ordered=ordered)
     frame = r.to_frame() if isinstance(r, pd.Series) else r
     for obj, nm in ((frame, "returns"), (b, "benchmark_returns")):
         if not obj.index.is_unique:
@@ -155,7 +199,8 @@ def beta(
     ``r_i,t = alpha + beta * r_m,t + e_t`` on the dates both have (pairwise
     complete: dates where either is NaN are left out and ``n`` counts the
     rest).  ``alpha`` is annualised as ``alpha * periods_per_year``.  Columns
-    with fewer than 3 observations get NaN.
+    with fewer than 3 observations get NaN.  Returns must be >= -1; the row
+    order does not matter (inputs are aligned by date label).
 
     Returns
     -------
@@ -169,7 +214,7 @@ def beta(
     >>> beta(r, m, periods_per_year=252).round(4).loc["X"].tolist()
     [2.0, 0.252, 1.0, 5.0]
     """
-    ppy = float(check(np.asarray(periods_per_year, dtype=float), "periods_per_year", gt=0))
+    ppy = _number(periods_per_year, "periods_per_year", gt=0)
     frame, b = _align_returns(returns, benchmark_returns)
     import statsmodels.api as sm
 
