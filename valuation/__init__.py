@@ -18,6 +18,18 @@ from valuation.multiples import (
     peer_regression,
     peg,
 )
+from valuation.performance import (
+    calmar_ratio,
+    down_capture,
+    downside_deviation,
+    expected_shortfall,
+    rolling_beta,
+    rolling_volatility,
+    sharpe_ratio,
+    sortino_ratio,
+    up_capture,
+    value_at_risk,
+)
 from valuation.reverse import ImpliedGrowth, implied_growth
 from valuation.risk import (
     annualized_volatility,
@@ -29,6 +41,7 @@ from valuation.risk import (
 )
 from valuation.simulation import SimulationResult, simulate_value, target_hit_probability
 from valuation.targets import Consensus, consensus, implied_min_target, upside
+from valuation.universe import value_universe
 
 __all__ = [
     "Consensus",
@@ -42,10 +55,14 @@ __all__ = [
     "annualized_volatility",
     "beta",
     "cagr",
+    "calmar_ratio",
     "consensus",
     "dcf",
+    "down_capture",
+    "downside_deviation",
     "drawdown_from_high",
     "ev_to_sales",
+    "expected_shortfall",
     "fade_path",
     "gordon_value",
     "implied_growth",
@@ -55,9 +72,16 @@ __all__ = [
     "pe_ratio",
     "peer_regression",
     "peg",
+    "rolling_beta",
+    "rolling_volatility",
+    "sharpe_ratio",
     "simple_returns",
     "simulate_value",
+    "sortino_ratio",
     "target_hit_probability",
     "trend_growth",
+    "up_capture",
     "upside",
+    "value_at_risk",
+    "value_universe",
 ]

@@ -16,10 +16,14 @@ and values the company with :func:`valuation.dcf` on the growth path
 
 Random streams: one child generator per company, spawned from ``seed``
 (``numpy.random.Generator.spawn``), draws ``(3, paths)`` standard normals in
-the order growth, margin, discount rate.  Chunks hold whole companies
-(``chunk_size``, capped at 65,536, bounds the company × path cells per chunk,
-at least one company), so the results for a seed are identical whatever
-``chunk_size`` is.
+the order growth, margin, discount rate.  ``seed`` may instead be a list of
+one ``numpy.random.SeedSequence`` per company (in the order of the result's
+rows); company ``i`` then draws from ``numpy.random.default_rng(seed[i])``,
+so its numbers do not depend on which other companies share the call
+(:func:`valuation.value_universe` keys each company's sequence on its id).
+Chunks hold whole companies (``chunk_size``, capped at 65,536, bounds the
+company × path cells per chunk, at least one company), so the results for a
+seed are identical whatever ``chunk_size`` is.
 
 Computation: the DCF of :mod:`valuation.intrinsic` is evaluated per path
 without building ``(paths, years)`` arrays.  With ``v = 1 / (1 + r)``,
@@ -61,7 +65,7 @@ raises ``ValueError``, as do wrong types and finite values out of range.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,11 +147,25 @@ def _pair(value: Any, name: str) -> tuple[Any, Any]:
     return mean, sd
 
 
-def _generators(seed: SeedLike, n: int) -> list[np.random.Generator]:
+def _generators(
+    seed: SeedLike | Sequence[np.random.SeedSequence], n: int
+) -> list[np.random.Generator]:
+    if isinstance(seed, list | tuple):
+        if len(seed) != n:
+            raise ValueError(
+                f"seed must hold one SeedSequence per company ({n}), got {len(seed)}"
+            )
+        for i, one in enumerate(seed):
+            if not isinstance(one, np.random.SeedSequence):
+                raise TypeError(f"seed[{i}] must be a numpy SeedSequence, got {one!r}")
+        return [np.random.default_rng(one) for one in seed]
     if isinstance(seed, np.random.Generator):
         return seed.spawn(n)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise TypeError(f"seed must be None, an int or a numpy Generator, got {seed!r}")
+        raise TypeError(
+            "seed must be None, an int, a numpy Generator or a list of SeedSequences, "
+            f"got {seed!r}"
+        )
     if seed is not None and seed < 0:
         raise ValueError(f"seed must be non-negative, got {seed}")
     return np.random.default_rng(seed).spawn(n)
@@ -262,7 +280,7 @@ def simulate_value(
     high_years: int,
     fade_years: int,
     paths: int = 10_000,
-    seed: SeedLike = None,
+    seed: SeedLike | Sequence[np.random.SeedSequence] = None,
     chunk_size: int = 250_000,
     min_spread: float = 0.01,
 ) -> SimulationResult:
@@ -272,6 +290,8 @@ def simulate_value(
     streams.  ``growth``, ``margin`` (target operating margin) and
     ``discount_rate`` are ``(mean, sd)`` pairs whose entries may be per-company
     arrays or Series; ``terminal_roic=None`` means each path's discount rate.
+    ``seed`` is None (fresh entropy), an int, a Generator (children spawned
+    from it) or a list of one ``numpy.random.SeedSequence`` per company.
 
     Memory: companies are valued in chunks of whole companies of at most
     ``min(chunk_size, 65_536)`` company × path cells (at least one company),

@@ -15,6 +15,7 @@ PRICES = pd.DataFrame(
     {"A": [10.0, 11.0, np.nan, 12.0, 11.5], "B": [5.0, 4.0, 4.5, 6.0, 5.5]},
     index=pd.date_range("2025-01-01", periods=5),
 )
+RETURNS = PRICES.pct_change(fill_method=None)
 TARGETS = pd.DataFrame(
     {
         "broker": ["x", "y", "z"],
@@ -90,6 +91,15 @@ CASES = {
         (_series([10.0, 20.0, 30.0, 40.0]), 25.0, 0.3, 1.0),
         {},
     ),
+    "value_universe": (
+        v.value_universe,
+        (pd.DataFrame({"id": IDX, "price": [1.0, 2.0, np.nan, 4.0], "revenue": 10.0,
+                       "shares": [1.0, 2.0, 3.0, 4.0], "growth_mean": [0.1, 0.2, 0.3, -2.0]}),),
+        {"paths": 50, "seed": 0, "assumptions": {
+            "net_cash": 0.0, "growth_sd": 0.05, "margin_mean": 0.2, "margin_sd": 0.02,
+            "discount_rate_mean": 0.09, "discount_rate_sd": 0.01, "operating_margin": 0.1,
+            "tax_rate": 0.2, "sales_to_capital": 2.0, "terminal_growth": 0.02}},
+    ),
     "simple_returns": (v.simple_returns, (PRICES,), {}),
     "log_returns": (v.log_returns, (PRICES,), {}),
     "annualized_volatility": (v.annualized_volatility, (PRICES.pct_change(fill_method=None),), {}),
@@ -100,6 +110,16 @@ CASES = {
         (PRICES.pct_change(fill_method=None), PRICES["B"].pct_change(fill_method=None)),
         {},
     ),
+    "sharpe_ratio": (v.sharpe_ratio, (RETURNS,), {"risk_free": 0.03}),
+    "sortino_ratio": (v.sortino_ratio, (RETURNS,), {"required_return": 0.03}),
+    "downside_deviation": (v.downside_deviation, (RETURNS,), {}),
+    "value_at_risk": (v.value_at_risk, (RETURNS,), {"level": 0.9}),
+    "expected_shortfall": (v.expected_shortfall, (RETURNS,), {"level": 0.9}),
+    "calmar_ratio": (v.calmar_ratio, (RETURNS,), {}),
+    "up_capture": (v.up_capture, (RETURNS, RETURNS["B"]), {}),
+    "down_capture": (v.down_capture, (RETURNS, RETURNS["B"]), {}),
+    "rolling_volatility": (v.rolling_volatility, (RETURNS, 3), {}),
+    "rolling_beta": (v.rolling_beta, (RETURNS, RETURNS["B"], 3), {}),
 }
 
 
