@@ -69,7 +69,8 @@ def test_quant_peer_valuation_output(tmp_path):
     growth = float(re.search(r"([+-]\d+\.\d)%", row).group(1))
     assert 50 < growth < 150  # about +94.5 % with the bundled assumptions
     assert "price below value at lowest growth" in out
-    assert "no bundled price, revenue, shares" in out  # NVIDIA and AMD: nothing invented
+    assert "no bundled price, shares" in out  # NVIDIA: no close on or before asof, no count
+    assert "no bundled revenue, shares" in out  # AMD: nothing invented
     assert "HSBC" in out and "1,915.06" in out  # the min-upside bound: 1.2 x 1,595.88
 
 

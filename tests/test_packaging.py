@@ -46,8 +46,8 @@ def test_public_api_is_pinned_and_resolves():
         "bundled_watchlists", "companies", "company", "convert", "default_home", "facts",
         "fx_rate", "latest_prices", "listing", "load_facts", "load_reference_quotes",
         "load_targets", "load_watchlist", "open_store", "parse_watchlist", "price_history",
-        "reference_quotes", "refresh", "refresh_all", "snapshot", "targets", "user_data_dir",
-        "write_report",
+        "reference_fx", "reference_quotes", "refresh", "refresh_all", "snapshot", "targets",
+        "user_data_dir", "write_report",
     }
     for name in watchlists.__all__:
         assert getattr(watchlists, name) is not None

@@ -1,7 +1,8 @@
 """Parsing and validation of the reference-data files (internal to :mod:`watchlists.profiles`).
 
 Holds the column layouts, the CSV/TOML parsers turning ``companies.toml``,
-``targets.csv``, ``facts.csv`` and ``reference_quotes.csv`` text into records, the
+``targets.csv``, ``facts.csv`` and ``reference_quotes.csv`` text into records (and
+the bundled ``fx_reference.csv`` into :class:`~watchlists.records.FxRate`), the
 company index (:class:`_Universe`) and the per-kind validation rules shared by the
 bundled and user files. Nothing here caches or decides where user data lives;
 see :mod:`watchlists._user_data` for that. In error messages, ``row N`` counts the
@@ -28,6 +29,7 @@ from watchlists.records import (
     AnalystTarget,
     Company,
     Fact,
+    FxRate,
     Listing,
     ReferenceQuote,
     parse_date,
@@ -76,6 +78,7 @@ FACT_COLUMNS = (
     "note",
 )
 QUOTE_COLUMNS = ("symbol", "date", "kind", "value", "currency", "source_url", "confidence", "note")
+FX_COLUMNS = ("date", "from_ccy", "to_ccy", "rate", "source_url", "note")
 
 _PathLike = str | PathLike[str]
 R = TypeVar("R")
@@ -123,6 +126,7 @@ _FACT_CONVERT: Mapping[str, _Convert] = MappingProxyType(
     {"value": _float, "currency": _opt, "asof": parse_date}
 )
 _QUOTE_CONVERT: Mapping[str, _Convert] = MappingProxyType({"date": parse_date, "value": _float})
+_FX_CONVERT: Mapping[str, _Convert] = MappingProxyType({"date": parse_date, "rate": _float})
 
 
 def _row_id(row: Mapping[str, str], *keys: str) -> str:
@@ -428,6 +432,32 @@ _KINDS: Mapping[str, _Kind] = MappingProxyType(
         ),
     }
 )  # fmt: skip
+
+
+def _parse_fx_row(row: Mapping[str, str]) -> FxRate:
+    values = {}
+    for column in FX_COLUMNS:
+        text = row[column].strip()
+        convert = _FX_CONVERT.get(column)
+        values[column] = text if convert is None else convert(column, text)
+    return FxRate(**values)
+
+
+def _parse_fx_reference(text: str, fname: str) -> tuple[FxRate, ...]:
+    """The validated :class:`FxRate` records of ``fx_reference.csv`` text.
+
+    Same rules as the other CSV kinds: the exact header, one record per row (``row N``
+    counts the header as row 1), and no two rows for the same pair and date.
+    """
+    rows = _read_csv(text, fname, FX_COLUMNS, _parse_fx_row, ("from_ccy", "to_ccy", "date"))
+    seen: _Seen = {}
+    for n, rid, rec in rows:
+        try:
+            _check_duplicate((rec.date, rec.from_ccy, rec.to_ccy), n, seen, None,
+                             " (same pair and date)")
+        except ValueError as exc:
+            raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
+    return tuple(rec for _, _, rec in rows)
 
 
 def _read_user(path: _PathLike) -> tuple[str, str]:

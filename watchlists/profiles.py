@@ -73,6 +73,7 @@ __all__ = [
     "load_reference_quotes",
     "load_targets",
     "quote_records",
+    "reference_fx",
     "reference_quotes",
     "target_records",
     "targets",
@@ -343,6 +344,41 @@ def reference_quotes(symbol: str | None = None) -> pd.DataFrame:
     return _with_origin(df.astype({"value": float}), origins)
 
 
+# ------------------------------------------------------------------ FX reference rates
+def reference_fx(from_ccy: str | None = None, to_ccy: str | None = None) -> pd.DataFrame:
+    """Bundled central-bank reference FX rates (``watchlists/data/fx_reference.csv``).
+
+    Columns: ``date`` (datetime64), ``from_ccy``, ``to_ccy``, ``rate`` (units of
+    ``to_ccy`` per one ``from_ccy``), ``source_url``, ``note`` and ``origin`` (always
+    ``'bundled'``: a user data folder holds no FX file). The bundled rates are the
+    ECB's euro reference rates, stored as EUR→X on the dates listed in the file (not a
+    daily series); a cross such as USD→CNY is EUR→CNY / EUR→USD of the same date and
+    is not stored. Optionally filtered by ``from_ccy`` and/or ``to_ccy`` (ISO codes,
+    any case); rows are in file order (by date, then pair). As with prices, use the
+    last rate on or before the day you need, never a later one.
+    """
+    from watchlists._profile_loading import FX_COLUMNS, _parse_fx_reference
+    from watchlists._user_data import _data_text
+    from watchlists.records import check_currency
+
+    def _wanted(name: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return check_currency(name, value.upper() if isinstance(value, str) else value)
+
+    f, t = _wanted("from_ccy", from_ccy), _wanted("to_ccy", to_ccy)
+    recs = [
+        r
+        for r in _parse_fx_reference(_data_text("fx_reference.csv"), "fx_reference.csv")
+        if (f is None or r.from_ccy == f) and (t is None or r.to_ccy == t)
+    ]
+    df = pd.DataFrame(
+        [{c: getattr(r, c) for c in FX_COLUMNS} for r in recs], columns=list(FX_COLUMNS)
+    )
+    df["date"] = _dates([r.date for r in recs])
+    return _with_origin(df.astype({"rate": float}), None)
+
+
 # ------------------------------------------------------------------ derived queries
 _CONF_RANK = {"confirmed": 2, "partial": 1}
 
@@ -376,8 +412,9 @@ def ttm_revenue(company: str, asof: date | str | pd.Timestamp) -> tuple[float, s
 
     TTM = latest year-to-date period of year Y (``Q1``, ``H1`` or ``9M``) + ``FY(Y-1)``
     − the same period of Y-1, when all three are known (same currency) and Y is
-    later than the latest known full year; otherwise the latest ``FY``; otherwise
-    ``None``. Returns ``(value, currency, basis)``, e.g. ``basis`` =
+    later than the latest known full year; or a reported ``TTM-<date>`` fact; or the
+    latest ``FY`` — whichever ends latest (ties in that order); otherwise ``None``.
+    Returns ``(value, currency, basis)``, e.g. ``basis`` =
     ``"TTM to 9M-2025 (9M-2025 + FY2024 − 9M-2024)"`` or ``"FY2024"``.
     """
     day = as_date("asof", asof)
@@ -385,6 +422,9 @@ def ttm_revenue(company: str, asof: date | str | pd.Timestamp) -> tuple[float, s
     for f in fact_records(company, "revenue"):
         if f.asof <= day and (f.period not in known or _fact_key(f) > _fact_key(known[f.period])):
             known[f.period] = f
+    # Candidates: (period end, value, currency, basis); the most recent period end wins,
+    # ties go to the earlier candidate (a derived TTM, then an explicit TTM, then an FY).
+    candidates: list[tuple[date, float, str, str]] = []
     fys = sorted((int(p[2:]), f) for p, f in known.items() if p.startswith("FY"))
     latest_fy = fys[-1] if fys else None
     ytd = sorted(
@@ -407,8 +447,16 @@ def ttm_revenue(company: str, asof: date | str | pd.Timestamp) -> tuple[float, s
             continue
         value = cur.value + prior_fy.value - prior_ytd.value
         basis = f"TTM to {p} ({p} + FY{year - 1} − {prior_ytd.period})"
-        return value, str(cur.currency), basis
+        candidates.append((period_bounds(p)[1], value, str(cur.currency), basis))
+        break
+    ttms = [f for p, f in known.items() if p.startswith("TTM-")]
+    if ttms:
+        f = max(ttms, key=_fact_key)
+        candidates.append((period_bounds(f.period)[1], f.value, str(f.currency), f.period))
     if latest_fy is not None:
         f = latest_fy[1]
-        return f.value, str(f.currency), f.period
-    return None
+        candidates.append((period_bounds(f.period)[1], f.value, str(f.currency), f.period))
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: c[0])  # max keeps the first of equal ends
+    return best[1], best[2], best[3]

@@ -23,6 +23,9 @@ Conventions (stated once, used everywhere):
   never be unconfirmed).
 * Periods (:data:`PERIOD_GRAMMAR`) are calendar periods; a company's own fiscal
   label (e.g. Alibaba's "Q2 FY2026") goes in the note.
+* FX reference rates (:class:`FxRate`) are central-bank reference rates read from
+  the bank's own file: ``rate`` is the number of ``to_ccy`` units per one
+  ``from_ccy`` unit (the ECB publishes EUR-based rates, stored as EUR→X).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ __all__ = [
     "AnalystTarget",
     "Company",
     "Fact",
+    "FxRate",
     "Listing",
     "ReferenceQuote",
     "period_bounds",
@@ -580,3 +584,35 @@ class ReferenceQuote:
         _check_number("value", self.value, positive=True)
         check_currency("currency", self.currency)
         _check_common(self, "a quote")
+
+
+@dataclass(frozen=True, slots=True)
+class FxRate:
+    """A reference FX rate: ``rate`` units of ``to_ccy`` per one ``from_ccy`` on ``date``.
+
+    Read from a central bank's own published file (the ECB's daily reference rates,
+    EUR→X), so there is no confidence mark: the file is the primary source. Cross
+    rates (e.g. USD→CNY from EUR→CNY and EUR→USD) are derived values and are not
+    stored as records.
+    """
+
+    date: date
+    from_ccy: str
+    to_ccy: str
+    rate: float
+    source_url: str
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.from_ccy}{self.to_ccy}/{self.date.isoformat()}"
+
+    def __post_init__(self) -> None:
+        _check_date("date", self.date)
+        check_currency("from_ccy", self.from_ccy)
+        check_currency("to_ccy", self.to_ccy)
+        if self.from_ccy == self.to_ccy:
+            _fail("to_ccy", self.to_ccy, "must differ from from_ccy (a rate needs two currencies)")
+        _check_number("rate", self.rate, positive=True)
+        check_source_url("source_url", self.source_url)
+        _check_str("note", self.note, empty_ok=True)

@@ -9,9 +9,14 @@ from datetime import date
 import pytest
 
 from watchlists import profiles
-from watchlists._profile_loading import _parse_companies, _read_user
+from watchlists._profile_loading import (
+    FX_COLUMNS,
+    _parse_companies,
+    _parse_fx_reference,
+    _read_user,
+)
 from watchlists.errors import DataFileError
-from watchlists.records import AnalystTarget, Fact, Listing, ReferenceQuote
+from watchlists.records import AnalystTarget, Fact, FxRate, Listing, ReferenceQuote
 
 URL = "https://example.org/source"
 
@@ -240,6 +245,58 @@ def test_data_file_error_is_value_error(tmp_path):
     path = _write(tmp_path / "q.csv", QUOTE, {"value": "x"})
     with pytest.raises(ValueError, match="value"):
         profiles.load_reference_quotes(path)
+
+
+# ------------------------------------------------------------------ fx_reference.csv
+FX = {"date": "2025-12-31", "from_ccy": "EUR", "to_ccy": "USD", "rate": "1.1750",
+      "source_url": URL, "note": ""}
+
+
+def _fx_text(*rows):
+    lines = [",".join(FX_COLUMNS)]
+    lines += [",".join({**FX, **row}[c] for c in FX_COLUMNS) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def test_good_fx_rows_parse():
+    (r,) = _parse_fx_reference(_fx_text({}), "fx_reference.csv")
+    assert r == FxRate(date(2025, 12, 31), "EUR", "USD", 1.175, URL, "")
+    assert r.id == "EURUSD/2025-12-31"
+
+
+FX_CASES = [
+    ("missing source", {"source_url": ""}, "source_url '' is required"),
+    ("zero rate", {"rate": "0"}, "rate 0.0 must be > 0"),
+    ("negative rate", {"rate": "-1.17"}, "rate -1.17 must be > 0"),
+    ("non-numeric rate", {"rate": "n/a"}, "rate 'n/a' is not a number"),
+    ("infinite rate", {"rate": "inf"}, "rate inf must be a finite number"),
+    ("same currency", {"to_ccy": "EUR"}, "to_ccy 'EUR' must differ from from_ccy"),
+    ("lower-case currency", {"from_ccy": "eur"}, "from_ccy 'eur' is not an ISO 4217"),
+    ("unknown currency", {"to_ccy": "RMB"}, "to_ccy 'RMB' is not a known ISO 4217"),
+    ("malformed date", {"date": "31/12/2025"}, "date '31/12/2025' is not a date"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "message"), FX_CASES, ids=[c[0] for c in FX_CASES])
+def test_bad_fx_row(case, change, message):
+    row = {**FX, **change}
+    rid = f"{row['from_ccy']}/{row['to_ccy']}/{row['date']}"
+    with pytest.raises(DataFileError) as err:
+        _parse_fx_reference(_fx_text(change), "fx_reference.csv")
+    msg = str(err.value)
+    assert f"fx_reference.csv row 2 ({rid}): " in msg
+    assert message in msg
+
+
+def test_duplicate_fx_row():
+    with pytest.raises(DataFileError, match=r"row 3 \(EUR/USD/2025-12-31\): duplicates row 2 "
+                                            r"\(same pair and date\)"):
+        _parse_fx_reference(_fx_text({}, {"rate": "1.2"}), "fx_reference.csv")
+
+
+def test_bad_fx_header():
+    with pytest.raises(DataFileError, match=r"row 1 \(header\): columns must be date, from_ccy"):
+        _parse_fx_reference("date,pair,rate\n2025-12-31,EURUSD,1.175\n", "fx_reference.csv")
 
 
 # ------------------------------------------------------------------ companies.toml

@@ -40,8 +40,8 @@ def _snap(store, asof, now=LATE):
 
 
 def test_one_consensus_rule_pinned_for_cambricon(store):
-    """Hand-computed: Goldman's undated 2,104 follows its dated 1,835 (2025-08-24) and
-    replaces it; Bernstein 2,000 (2025-12-04); Macquarie's undated 2,060 cannot be placed
+    """Hand-computed: Goldman's 2,104 (2025-09-01, dated by the 2026 research) replaces its
+    1,835 (2025-08-24); Bernstein 2,000 (2025-12-04); Macquarie's undated 2,060 cannot be placed
     in time and is left out. (2,104 + 2,000) / 2 = 2,052 from 2 brokers."""
     snap = _snap(store, "2025-12-04")
     cam = row_of(snap, "cambricon")

@@ -183,7 +183,9 @@ def test_cambricon_targets():
     assert chain == [(607.8, 1223.0), (1223.0, 1835.0), (1835.0, 2104.0)]
     assert gs["published"].iloc[0] == pd.Timestamp("2025-04-22")
     assert gs["published"].iloc[1] == pd.Timestamp("2025-08-24")
-    assert pd.isna(gs["published"].iloc[2]) and gs["date_unknown"].iloc[2]
+    # 2,104 is dated since the 2026 research (bjwjmy + sentifin: note of 2025-09-01)
+    assert gs["published"].iloc[2] == pd.Timestamp("2025-09-01")
+    assert not gs["date_unknown"].iloc[2] and gs["confidence"].iloc[2] == "confirmed"
     bern = df[(df["broker"] == "Bernstein") & (df["target"] == 2000)].iloc[0]
     assert bern["published"] == pd.Timestamp("2025-12-04")
     assert bern["rating"] == "Outperform" and bern["previous_target"] == 1100
@@ -253,7 +255,9 @@ def test_derived_facts_are_partial_and_say_how():
 def test_shares_outstanding_are_point_in_time():
     for f in profiles.fact_records(metric="shares_outstanding"):
         assert f.unit == "shares" and f.currency is None
-        assert date.fromisoformat(f.period) == f.asof
+        # a count is never public before the day it describes; filings publish it later
+        # (Alibaba's 2025-03-31 count, Hygon's 2025-09-30 count from its Q3 report)
+        assert date.fromisoformat(f.period) <= f.asof
 
 
 def test_reference_quotes_frame():
@@ -278,8 +282,62 @@ def test_reference_quotes_frame():
     close = cam[(cam["kind"] == "close") & (cam["date"] == "2025-12-04")]
     assert close["value"].item() == 1369
     assert cam.loc[cam["kind"] == "intraday_high", "value"].max() == 1595.88
-    ks = profiles.reference_quotes("1024.HK")
-    assert list(ks["kind"]) == ["intraday"]  # a midday price, never a close
+    ks = profiles.reference_quotes("1024.HK").set_index("date")["kind"]
+    assert ks[pd.Timestamp("2025-12-05")] == "intraday"  # a midday price, never a close
+    assert ks[pd.Timestamp("2026-02-06")] == "close"  # the 2026 close (stockanalysis)
+
+
+def test_every_bundled_watchlist_listing_has_a_reference_close():
+    # offline, every listed member can be priced (stale and dated) from a sourced close
+    import watchlists
+
+    closes = profiles.reference_quotes()
+    closes = closes[closes["kind"] == "close"]
+    for name in watchlists.bundled_watchlists():
+        for m in watchlists.load_watchlist(name).members:
+            if m.symbol is not None:
+                assert (closes["symbol"] == m.symbol).any(), (name, m.symbol)
+
+
+# ------------------------------------------------------------------ FX reference rates
+def test_reference_fx_frame():
+    df = profiles.reference_fx()
+    assert list(df.columns) == ["date", "from_ccy", "to_ccy", "rate", "source_url", "note",
+                                "origin"]
+    assert pd.api.types.is_datetime64_dtype(df["date"])
+    assert pd.api.types.is_float_dtype(df["rate"])
+    assert set(df["origin"]) == {"bundled"}
+    # the ECB publishes EUR-based rates: stored as EUR→X, never as a cross
+    assert set(df["from_ccy"]) == {"EUR"} and set(df["to_ccy"]) == {"CNY", "HKD", "USD"}
+    assert (df["rate"] > 0).all() and df["source_url"].str.contains("ecb.europa.eu").all()
+    assert not df.duplicated(["date", "from_ccy", "to_ccy"]).any()
+    assert df["date"].is_monotonic_increasing
+    assert (df["date"].dt.day_of_week < 5).all()  # ECB fixing days are weekdays
+    # values from the ECB's eurofxref-hist, copy of 2026-04-13
+    day = df[df["date"] == "2025-12-31"].set_index("to_ccy")["rate"]
+    assert (day["USD"], day["CNY"], day["HKD"]) == (1.175, 8.2262, 9.1464)
+    # the derived USD→CNY cross of facts-2026.md (7.0010) follows from two stored rows
+    assert day["CNY"] / day["USD"] == pytest.approx(7.0010, abs=5e-5)
+    assert df["date"].max() == pd.Timestamp("2026-04-13")
+
+
+def test_reference_fx_filters_and_copies():
+    usd = profiles.reference_fx("eur", "USD")
+    assert set(usd["to_ccy"]) == {"USD"} and len(usd) == len(profiles.reference_fx()) // 3
+    assert profiles.reference_fx(to_ccy="HKD")["to_ccy"].eq("HKD").all()
+    assert profiles.reference_fx("USD").empty
+    usd.loc[:, "rate"] = 0.0  # a fresh copy: mutating it changes nothing bundled
+    assert (profiles.reference_fx("EUR", "USD")["rate"] > 0).all()
+    with pytest.raises(ValueError, match="from_ccy 'RMB'"):
+        profiles.reference_fx("RMB")
+    with pytest.raises(ValueError, match="to_ccy"):
+        profiles.reference_fx(to_ccy=7)
+
+
+def test_reference_fx_is_public():
+    import watchlists
+
+    assert watchlists.reference_fx is profiles.reference_fx
 
 
 def test_every_bundled_record_is_sourced_and_dated():
@@ -311,11 +369,12 @@ def test_target_records_filter_by_any_key():
 
 # ------------------------------------------------------------------ derived queries
 def test_ttm_revenue_cambricon():
-    # hand computation: 9M-2025 + FY2024 - 9M-2024, where 9M-2024 = 4.607 bn / (1 + 23.8638)
-    expected = 4_607_000_000 + 1_174_000_000 - 4_607_000_000 / 24.8638
+    # hand computation: 9M-2025 + FY2024 - 9M-2024, where 9M-2024 = 4.607 bn / (1 + 23.8638);
+    # FY2024 is the exact 1,174.4644 m of the 2024 annual report (sina), no longer 1.174 bn
+    expected = 4_607_000_000 + 1_174_464_400 - 4_607_000_000 / 24.8638
     value, currency, basis = profiles.ttm_revenue("cambricon", date(2025, 12, 4))
     assert value == pytest.approx(expected, abs=1.0)
-    assert value == pytest.approx(5_595_710_543, abs=2.0)
+    assert value == pytest.approx(5_596_174_943, abs=2.0)
     assert currency == "CNY"
     assert basis == "TTM to 9M-2025 (9M-2025 + FY2024 − 9M-2024)"
 
@@ -324,7 +383,7 @@ def test_ttm_revenue_respects_asof():
     # before the 9M report only H1 is known: H1-2025 + FY2024 - H1-2024
     value, _, basis = profiles.ttm_revenue("cambricon", "2025-09-30")
     assert basis == "TTM to H1-2025 (H1-2025 + FY2024 − H1-2024)"
-    assert value == pytest.approx(2.881e9 + 1.174e9 - 2.881e9 / 44.4782, abs=1.0)
+    assert value == pytest.approx(2.881e9 + 1_174_464_400 - 2.881e9 / 44.4782, abs=1.0)
     # after FY2025 becomes known, the full year wins
     assert profiles.ttm_revenue("cambricon", "2026-06-30")[2] == "FY2025"
     # before anything about 2024 was public
@@ -332,7 +391,17 @@ def test_ttm_revenue_respects_asof():
 
 
 def test_ttm_revenue_without_full_year():
-    assert profiles.ttm_revenue("kuaishou", "2025-12-04") is None
+    # Alibaba has only quarters and fiscal-year (TTM-*) totals before its calendar FY2025:
+    # the reported fiscal-year total to 2025-03-31 is its latest twelve months
+    assert profiles.ttm_revenue("alibaba", "2025-12-04") == (996347e6, "CNY", "TTM-2025-03-31")
+    # NVIDIA reports fiscal years ending in January, bundled as TTM-<date> facts
+    assert profiles.ttm_revenue("nvidia", "2026-12-01") == (215.9e9, "USD", "TTM-2026-01-25")
+    # the most recent period wins: Innolight's TTM to 2025-09-30 over its H1 derivation
+    assert profiles.ttm_revenue("zhongji-innolight", "2025-12-04")[2] == "TTM-2025-09-30"
+    # Kuaishou gained a (derived) FY2024 and 9M-2024 from the 2026 research: a TTM
+    value, _, basis = profiles.ttm_revenue("kuaishou", "2025-12-04")
+    assert basis == "TTM to 9M-2025 (9M-2025 + FY2024 − 9M-2024)"
+    assert value == pytest.approx(103.25e9 + 126.914e9 - 91.514e9, abs=1.0)
     assert profiles.ttm_revenue("huawei", "2025-12-04") is None
 
 
@@ -347,7 +416,7 @@ def test_latest_fact():
     f = profiles.latest_fact("cambricon", "revenue", "2025-12-04")
     assert f is not None and f.period == "9M-2025"
     f = profiles.latest_fact("cambricon", "revenue", "2025-12-04", period="FY2024")
-    assert f is not None and f.value == 1.174e9
+    assert f is not None and f.value == 1_174_464_400  # exact figure of the annual report
 
 
 def test_user_loaders_roundtrip_bundled_files(tmp_path):
