@@ -136,3 +136,57 @@ def html_fragment(snap: Any) -> str:
     header = "".join(f"<div class='meta'>{html.escape(h.replace('**', ''))}</div>"
                      for h in header_lines(snap))
     return f"<h3>{html.escape(snap.watchlist.name)}</h3>{header}{styled_table(snap.table)}"
+
+
+# --------------------------------------------------------------------------- field formats
+
+def _ratio(value: Any) -> str:
+    return MISSING if _is_missing(value) or not math.isfinite(float(value)) else \
+        f"{float(value):,.2f}"
+
+
+def _count_text(value: Any) -> str:
+    return MISSING if _is_missing(value) or not math.isfinite(float(value)) else \
+        f"{int(value)}"
+
+
+def _big(value: Any) -> str:
+    """1.174e9 → '1,174.00 m'; share counts and revenue in millions."""
+    if _is_missing(value) or not math.isfinite(float(value)):
+        return MISSING
+    return f"{float(value) / 1e6:,.2f} m"
+
+
+#: How each numeric or date column of the snapshot table is shown in reports:
+#: ``column: (label, formatter)``. Text columns are shown as they are.
+FIELDS: dict[str, tuple[str, Any]] = {
+    "price": ("Price", num), "price_date": ("Price date", date_text),
+    "ret_1d": ("1D", pct), "ret_1m": ("1M", pct), "ret_3m": ("3M", pct),
+    "ret_ytd": ("YTD", pct), "ret_1y": ("1Y", pct), "volatility": ("Volatility", pct),
+    "sharpe": ("Sharpe", _ratio), "max_drawdown": ("Max drawdown", pct),
+    "high_52w": ("52w high", num), "high_52w_date": ("52w high date", date_text),
+    "drawdown_from_high": ("From high", pct), "beta": ("Beta", _ratio),
+    "consensus_count": ("Analysts", _count_text), "consensus_mean": ("Consensus mean", num),
+    "consensus_median": ("Consensus median", num), "consensus_high": ("Consensus high", num),
+    "consensus_low": ("Consensus low", num), "consensus_upside": ("Upside", pct),
+    "consensus_upside_from_high": ("Upside from high", pct),
+    "min_target_bound": ("Min-upside bound", num),
+    "min_target_bound_upside": ("Bound upside", pct), "dcf_value": ("DCF value", num),
+    "dcf_upside": ("DCF upside", pct), "implied_growth": ("Implied growth", pct),
+    "revenue": ("Revenue", _big), "shares": ("Shares", _big),
+}
+
+
+def field_text(column: str, value: Any) -> str:
+    """A table value as the reports show it (:data:`FIELDS`; text as it is)."""
+    if column in FIELDS:
+        return FIELDS[column][1](value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return text(value)
+
+
+#: The key-metrics table of the HTML report, in order.
+KEY_METRICS = ("price", "price_date", "ret_1m", "ret_3m", "ret_ytd", "ret_1y", "volatility",
+               "sharpe", "max_drawdown", "beta", "consensus_mean", "consensus_count",
+               "consensus_upside", "dcf_value", "implied_growth")

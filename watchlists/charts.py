@@ -1,8 +1,12 @@
 """Matplotlib charts for reports, rendered to PNG bytes (no pyplot global state).
 
 matplotlib is imported inside each function so ``import watchlists`` stays light.
-Every chart says what it shows and how old its data is; a chart with nothing to
-show returns ``None`` and the report says so instead.
+Charts read only the :class:`~watchlists.snapshots.Snapshot`. Every chart says what it
+shows and how old its data is; a chart with nothing to show returns ``None`` and the
+report says so instead. Sizes are for display at 100 % zoom: figures are drawn at
+100 dpi and shown at their pixel size, and no text is smaller than 9 pt (12.5 px);
+legends sit outside the data. Text from data is drawn as text (a ``$`` in a name is
+not math).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from ._snapshot_targets import current_views
 if TYPE_CHECKING:
     from .snapshots import Snapshot
 
-__all__ = ["basket_chart", "price_target_chart", "upside_chart"]
+__all__ = ["basket_chart", "drawdown_chart", "price_target_chart", "upside_chart"]
+
+_SMALL, _BASE, _TITLE = 9, 10, 12  # points; at 100 dpi 9 pt is 12.5 px
 
 
 def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
@@ -35,6 +41,11 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     return buf.getvalue()
 
 
+def _plain(text: object) -> str:
+    """Text from data, drawn literally (matplotlib would parse ``$...$`` as math)."""
+    return str(text).replace("$", r"\$")
+
+
 def _date_axis(ax) -> None:  # type: ignore[no-untyped-def]
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
@@ -44,7 +55,15 @@ def _date_axis(ax) -> None:  # type: ignore[no-untyped-def]
 
 
 def _label(row: pd.Series) -> str:
-    return f"{row['name']} ({row['symbol']})" if row["symbol"] else str(row["name"])
+    name = f"{row['name']} ({row['symbol']})" if row["symbol"] else str(row["name"])
+    return _plain(name)
+
+
+def _legend_below(fig, ax, ncol: int = 2) -> None:  # type: ignore[no-untyped-def]
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=_SMALL,
+                   frameon=False)
 
 
 def upside_chart(snap: Snapshot) -> bytes | None:
@@ -54,7 +73,8 @@ def upside_chart(snap: Snapshot) -> bytes | None:
     if data.empty:
         return None
     data = data.sort_values("consensus_upside", na_position="first")
-    fig = _figure(8, 0.45 * len(data) + 1.4)
+    height = 0.5 * len(data) + 1.9
+    fig = _figure(10, height)
     ax = fig.add_subplot()
     y = range(len(data))
     cons = data["consensus_upside"].astype(float) * 100
@@ -62,14 +82,14 @@ def upside_chart(snap: Snapshot) -> bytes | None:
     ax.barh([v + 0.2 for v in y], cons.fillna(0), height=0.4, color="#2b6cb0",
             label="consensus mean target vs price")
     ax.barh([v - 0.2 for v in y], bound.fillna(0), height=0.4, color="#dd6b20", hatch="//",
-            label="lower bound of a min-upside claim")
-    ax.set_yticks(list(y), [_label(r) for _, r in data.iterrows()], fontsize=8)
+            label="lower bound of a min-upside claim (at least this much)")
+    ax.set_yticks(list(y), [_label(r) for _, r in data.iterrows()], fontsize=_BASE)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("upside from price (%)")
-    ax.set_title(f"Upside to analyst targets as of {snap.asof.isoformat()}", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.45 / fig.get_figheight(),
-                        bottom=0.55 / fig.get_figheight())
+    ax.set_xlabel("upside from price (%)", fontsize=_BASE)
+    ax.tick_params(axis="x", labelsize=_SMALL)
+    ax.set_title(f"Upside to analyst targets as of {snap.asof.isoformat()}", fontsize=_TITLE)
+    _legend_below(fig, ax)
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.45 / height, bottom=1.0 / height)
     return _png(fig)
 
 
@@ -78,8 +98,8 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
     current target (a target aged out, superseded or undated is not drawn).
 
     Without stored history, the snapshot's sourced reference quotes (all dated on or
-    before ``asof``) are drawn as points (closes as dots, intraday highs as triangles),
-    labelled as such. Reads only the snapshot.
+    before ``asof``) are drawn as dated points (closes as dots, intraday highs as
+    triangles), and the panel says so. Reads only the snapshot.
     """
     asof = pd.Timestamp(snap.asof)
     all_quotes = snap.reference_points
@@ -100,42 +120,76 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
         panels.append((row, hist, quotes, tg))
     if not panels:
         return None
-    cols = 2
+    cols = 2 if len(panels) > 1 else 1
     rows = math.ceil(len(panels) / cols)
-    fig = _figure(10, 2.8 * rows)
+    height = 3.9 * rows + 1.4
+    fig = _figure(12, height)
     for k, (row, hist, quotes, tg) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, k + 1)
         if len(hist) >= 2:
-            ax.plot(hist.index, hist.to_numpy(), color="#2d3748", linewidth=1, label="close")
+            ax.plot(hist.index, hist.to_numpy(), color="#2d3748", linewidth=1.2, label="close")
+            what = "daily closes from the store"
         else:
-            for kind, marker, label in (("close", "o", "reference close"),
-                                        ("intraday_high", "^", "reference intraday high")):
+            for kind, marker, label in (("close", "o", "sourced reference close"),
+                                        ("intraday_high", "^", "sourced intraday high")):
                 q = quotes[quotes["kind"] == kind]
                 if len(q):
                     ax.plot(q["date"], q["value"], marker, color="#2d3748", label=label,
-                            markersize=4)
+                            markersize=6, linestyle="none")
             lo, hi = quotes["date"].min(), max(quotes["date"].max(), asof)
             ax.set_xlim(lo - pd.Timedelta(days=10), hi + pd.Timedelta(days=10))
+            what = "sourced quotes only (no daily history)"
         for tr in tg.itertuples():
             level = tr.target if tr.kind == "price" else tr.implied_min_target
             if level is None or not pd.notna(level):
                 continue
-            when = "undated" if pd.isna(tr.published) else tr.published.date().isoformat()
+            when = ("undated" if pd.isna(tr.effective_date)
+                    else tr.effective_date.date().isoformat())
             prefix = "≥" if tr.kind == "min_upside" else ""
             ax.axhline(float(level), linestyle="--" if tr.kind == "price" else ":",
-                       linewidth=0.9, color="#c53030" if tr.kind == "price" else "#dd6b20")
-            ax.annotate(f"{tr.broker} {prefix}{float(level):,.0f} ({when})",
+                       linewidth=1.0, color="#c53030" if tr.kind == "price" else "#dd6b20")
+            ax.annotate(_plain(f"{tr.broker} {prefix}{float(level):,.0f} ({when})"),
                         xy=(0.01, float(level)), xycoords=("axes fraction", "data"),
-                        fontsize=6, va="bottom")
-        ax.set_title(f"{_label(row)} [{row['currency']}]", fontsize=8)
+                        fontsize=_SMALL, va="bottom", clip_on=True)
+        ax.margins(y=0.15)
+        ax.set_title(f"{_label(row)} [{row['currency']}]\n{what}", fontsize=_BASE)
         _date_axis(ax)
-        ax.tick_params(labelsize=6)
-        ax.legend(fontsize=6, loc="best")
-    fig.suptitle(f"Price against each broker's current target, to {snap.asof.isoformat()}",
-                 fontsize=10)
-    height = fig.get_figheight()
-    fig.subplots_adjust(left=0.06, right=0.98, top=1 - 0.5 / height, bottom=0.35 / height,
+        ax.tick_params(labelsize=_SMALL)
+        if k == 0:
+            _legend_below(fig, ax, ncol=3)
+    fig.suptitle(f"Price against each broker's current target, to {snap.asof.isoformat()}\n"
+                 "dashed: price targets; dotted: lower bounds of min-upside claims",
+                 fontsize=_TITLE, y=1 - 0.1 / height, va="top")
+    fig.subplots_adjust(left=0.07, right=0.98, top=1 - 1.05 / height, bottom=0.75 / height,
                         hspace=0.55, wspace=0.18)
+    return _png(fig)
+
+
+def drawdown_chart(snap: Snapshot) -> bytes | None:
+    """Drawdown from the running high (price / highest close so far − 1) of every member
+    with at least 20 stored closes in the year to ``asof``."""
+    hist = snap.history
+    members = [s for s in snap.watchlist.symbols
+               if s in hist.columns and hist[s].notna().sum() >= 20]
+    if not members:
+        return None
+    closes = hist[members]
+    dd = closes / closes.cummax() - 1.0
+    names = snap.table.set_index("symbol")["name"].to_dict()
+    fig = _figure(10, 4.6)
+    ax = fig.add_subplot()
+    for sym in members:
+        s = dd[sym].dropna() * 100
+        ax.plot(s.index, s.to_numpy(), linewidth=1.1, label=_plain(f"{names.get(sym, sym)}"))
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_ylabel("drawdown from running high (%)", fontsize=_BASE)
+    ax.set_title(f"Drawdown from the running high, year to {snap.asof.isoformat()}",
+                 fontsize=_TITLE)
+    _date_axis(ax)
+    ax.tick_params(labelsize=_SMALL)
+    _legend_below(fig, ax, ncol=min(4, len(members)))
+    rows = math.ceil(len(members) / min(4, len(members)))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.14 + 0.06 * rows)
     return _png(fig)
 
 
@@ -148,19 +202,20 @@ def basket_chart(snap: Snapshot) -> bytes | None:
         return None
     rebased = closes.ffill().div(closes.bfill().iloc[0]) * 100
     basket = rebased.mean(axis=1)
-    fig = _figure(8, 3.2)
+    fig = _figure(10, 4.2)
     ax = fig.add_subplot()
-    ax.plot(basket.index, basket.to_numpy(), color="#2b6cb0", linewidth=1.5,
+    ax.plot(basket.index, basket.to_numpy(), color="#2b6cb0", linewidth=1.6,
             label=f"equal-weight basket ({len(members)} listings, local currency)")
     bench = snap.watchlist.benchmark
     if bench and bench in hist.columns and hist[bench].notna().sum() > 1:
         b = hist[bench].dropna()
-        ax.plot(b.index, (b / b.iloc[0] * 100).to_numpy(), color="#718096", linewidth=1,
-                label=f"benchmark {bench}")
+        ax.plot(b.index, (b / b.iloc[0] * 100).to_numpy(), color="#718096", linewidth=1.1,
+                label=_plain(f"benchmark {bench}"))
     ax.axhline(100, color="black", linewidth=0.6)
-    ax.set_title(f"Basket performance (start = 100), to {snap.asof.isoformat()}", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.set_title(f"Basket against the benchmark (start = 100), to {snap.asof.isoformat()}",
+                 fontsize=_TITLE)
     _date_axis(ax)
-    ax.tick_params(labelsize=7)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.12)
+    ax.tick_params(labelsize=_SMALL)
+    _legend_below(fig, ax)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.2)
     return _png(fig)

@@ -105,6 +105,18 @@ def _parser() -> argparse.ArgumentParser:
     show = command("show", help="show a company's profile and data")
     show.add_argument("company", help="slug, name or symbol (e.g. cambricon, 688256.SS)")
     show.add_argument("--asof", metavar="DATE", help="latest price as of this date")
+
+    scr = command("screen", help="value every company of a universe CSV (Monte Carlo DCF)",
+                  description="Value every company of UNIVERSE.csv (see watchlists.screen for "
+                              "its columns) and write Parquet and CSV. No network call unless "
+                              "--scheduler.")
+    scr.add_argument("universe", metavar="UNIVERSE.csv", help="universe file")
+    scr.add_argument("--paths", type=int, default=10_000,
+                     help="Monte Carlo paths per company (default: 10,000)")
+    scr.add_argument("--seed", type=int, default=0, help="root random seed (default: 0)")
+    scr.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on this Dask scheduler (needs the dask extra)")
+    scr.add_argument("--out", required=True, metavar="DIR", help="output directory")
     return parser
 
 
@@ -334,8 +346,19 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
           f"{len(snap.warnings)} warning(s)", file=err)
     partial_refresh = refreshed is not None and not refreshed.ok
     if args.strict and (stale or failed or partial_refresh):
+        culprits = [f"{r.symbol} ({r.status})" for r in listed.itertuples()
+                    if r.status != "ok"]
+        if partial_refresh:
+            culprits.append(f"refresh: {refreshed.summary}")  # type: ignore[union-attr]
+        print(f"strict: exit 1 because of {'; '.join(culprits)}", file=err)
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _cmd_screen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .screen import run_screen
+
+    return run_screen(args, out, err)
 
 
 # --------------------------------------------------------------------------- main
@@ -385,6 +408,7 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         "show": lambda: _cmd_show(args, out),
         "refresh": lambda: _cmd_refresh(args, out, err),
         "report": lambda: _cmd_report(args, out, err),
+        "screen": lambda: _cmd_screen(args, out, err),
     }
     try:
         with _home(args.home):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,8 @@ from watchlists.errors import DataQualityError
 from watchlists.providers import PriceProvider
 from watchlists.store import Store
 
-__all__ = ["convert", "cross_listing_parity", "fx_rate", "fx_symbol", "parse_fx_symbol",
+__all__ = ["FxQuote", "convert", "cross_listing_parity", "fx_quote", "fx_rate", "fx_symbol",
+           "parse_fx_symbol",
            "refresh_fx"]
 
 _PIVOT = "USD"
@@ -112,33 +114,90 @@ def refresh_fx(
                          write=write)
 
 
-def _direct(store: Store, f: str, t: str, on: object) -> float | None:
+@dataclass(frozen=True)
+class FxQuote:
+    """An FX rate with its own date and source: ``rate`` units of ``to_ccy`` per
+    ``from_ccy``, observed on ``date`` (on or before the day asked), from ``source``
+    (the provider that filled the store, or the bundled ECB reference rates)."""
+
+    from_ccy: str
+    to_ccy: str
+    rate: float
+    date: pd.Timestamp
+    source: str
+
+    @property
+    def basis(self) -> str:
+        """``'HKD/CNY 0.9102 of 2026-11-30 (ECB reference, bundled)'``."""
+        return (f"{self.from_ccy}/{self.to_ccy} {self.rate:.6g} of {self.date.date()} "
+                f"({self.source})")
+
+
+def _direct(store: Store, f: str, t: str, on: object) -> tuple[float, pd.Timestamp] | None:
     hit = store.last_fx_rate(f, t, on)
     if hit is not None:
-        return hit[0]
+        return hit[0], hit[1]
     hit = store.last_fx_rate(t, f, on)
     if hit is not None:
-        return 1.0 / hit[0]
+        return 1.0 / hit[0], hit[1]
     return None
 
 
-def fx_rate(from_ccy: str, to_ccy: str, on: dt.date, *, store: Store) -> float:
-    """Units of ``to_ccy`` per ``from_ccy`` from the last rate on or before ``on``."""
-    f, t = _ccy(from_ccy, "from_ccy"), _ccy(to_ccy, "to_ccy")
-    if f == t:
-        return 1.0
-    rate = _direct(store, f, t, on)
-    if rate is None and _PIVOT not in (f, t):
+def _from_store(store: Store, f: str, t: str, on: object) -> tuple[float, pd.Timestamp] | None:
+    """Direct, inverse, or a cross via USD (dated by its older leg)."""
+    hit = _direct(store, f, t, on)
+    if hit is None and _PIVOT not in (f, t):
         a, b = _direct(store, f, _PIVOT, on), _direct(store, _PIVOT, t, on)
         if a is not None and b is not None:
-            rate = a * b
-    if rate is None:
-        raise DataQualityError(
-            f"no FX rate from {f} to {t} on or before {pd.Timestamp(on).date()} "
-            f"(tried {f}{t}, {t}{f} and a cross via {_PIVOT}); run `watchlists refresh` "
-            f"online or add the pair {fx_symbol(f, t)}"
-        )
-    return rate
+            hit = a[0] * b[0], min(a[1], b[1])
+    return hit
+
+
+def _from_ecb(f: str, t: str, on: object) -> tuple[float, pd.Timestamp] | None:
+    """The bundled ECB reference rates (EUR → X), crossed through EUR on the latest day
+    on or before ``on`` that has both legs."""
+    from watchlists.profiles import reference_fx
+
+    ref = reference_fx()
+    ref = ref[(ref["from_ccy"] == "EUR") & (ref["date"] <= pd.Timestamp(on))]
+    wide = ref.pivot_table(index="date", columns="to_ccy", values="rate", aggfunc="last")
+    wide["EUR"] = 1.0
+    if f not in wide.columns or t not in wide.columns:
+        return None
+    both = wide[[f, t]].dropna()
+    if both.empty:
+        return None
+    day = both.index.max()
+    return float(both.loc[day, t] / both.loc[day, f]), pd.Timestamp(day)
+
+
+def fx_quote(from_ccy: str, to_ccy: str, on: dt.date, *, store: Store) -> FxQuote:
+    """The latest rate on or before ``on`` with its date and source.
+
+    From the store (filled by ``refresh``: direct, inverse, or a cross via USD) and the
+    bundled ECB reference rates (crossed through EUR); the more recent wins, ties go to
+    the store. Raises :class:`DataQualityError` naming the pair when neither has one.
+    """
+    f, t = _ccy(from_ccy, "from_ccy"), _ccy(to_ccy, "to_ccy")
+    day = pd.Timestamp(on)
+    if f == t:
+        return FxQuote(f, t, 1.0, day, "same currency")
+    stored, ecb = _from_store(store, f, t, on), _from_ecb(f, t, on)
+    if stored is not None and (ecb is None or stored[1] >= ecb[1]):
+        return FxQuote(f, t, stored[0], pd.Timestamp(stored[1]), "store")
+    if ecb is not None:
+        return FxQuote(f, t, ecb[0], ecb[1], "ECB reference, bundled")
+    raise DataQualityError(
+        f"no FX rate from {f} to {t} on or before {day.date()} (tried {f}{t}, {t}{f}, a "
+        f"cross via {_PIVOT} in the store and the bundled ECB reference rates); run "
+        f"`watchlists refresh` online or add the pair {fx_symbol(f, t)}"
+    )
+
+
+def fx_rate(from_ccy: str, to_ccy: str, on: dt.date, *, store: Store) -> float:
+    """Units of ``to_ccy`` per ``from_ccy`` from the latest rate on or before ``on``
+    (see :func:`fx_quote` for where it comes from)."""
+    return fx_quote(from_ccy, to_ccy, on, store=store).rate
 
 
 def convert(amount, from_ccy: str, to_ccy: str, on: dt.date, *, store: Store):

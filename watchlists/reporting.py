@@ -18,7 +18,18 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ._display import MAIN_HEADERS, date_text, header_lines, main_rows, num, pct, styled_table, text
+from ._display import (
+    FIELDS,
+    KEY_METRICS,
+    MAIN_HEADERS,
+    date_text,
+    field_text,
+    header_lines,
+    main_rows,
+    num,
+    pct,
+    text,
+)
 from ._io import atomic_write_text, ensure_dir, json_safe
 from .definitions import safe_filename
 from .snapshots import TABLE_COLUMNS, Snapshot
@@ -219,43 +230,123 @@ def _links(urls: Any) -> list[dict[str, str]]:
     return out
 
 
+_NUMERIC = frozenset({"num"})
+
+
+def _cell(value: str, kind: str = "text") -> dict[str, str]:
+    """A table cell for the template: its text and its CSS class (``num`` cells are
+    right-aligned, ``date`` cells never wrap, ``text`` cells are left-aligned)."""
+    return {"text": value, "cls": kind}
+
+
+def _kind(column: str) -> str:
+    if column.endswith("_date"):
+        return "date"
+    return "num" if column in FIELDS else "text"
+
+
+def _member_label(row: Any) -> str:
+    return f"{row['name']} ({row['symbol']})" if isinstance(row["symbol"], str) else \
+        str(row["name"])
+
+
 def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     """The small view model the HTML template renders (plain strings, lists, dicts)."""
     from . import charts as ch
 
+    table = snap.table
+    key_head = ["Company", "Symbol", *(FIELDS[c][0] for c in KEY_METRICS)]
+    key_rows = [
+        [_cell(str(r["name"])), _cell(text(r["symbol"])),
+         *(_cell(field_text(c, r[c]) + (" ⚠stale" if c == "price_date" and r["stale"] else ""),
+                 _kind(c)) for c in KEY_METRICS)]
+        for _, r in table.iterrows()
+    ]
+    status_head = ["Company", "Symbol", "Ccy", "Price source", "Status", "52w high",
+                   "52w high basis", "Min-upside bound", "Bound note"]
+    status_rows = [
+        [_cell(str(r["name"])), _cell(text(r["symbol"])), _cell(text(r["currency"])),
+         _cell(text(r["price_source"])), _cell(text(r["status"])),
+         _cell(num(r["high_52w"]), "num"), _cell(text(r["high_52w_basis"])),
+         _cell(num(r["min_target_bound"]), "num"), _cell(text(r["min_target_bound_note"]))]
+        for _, r in table.iterrows()
+    ]
+    inputs_head = ["Company", "Revenue", "Ccy", "Basis", "Revenue source", "FX used", "Shares",
+                   "Shares basis", "Shares source", "Assumptions (value and where it came from)"]
+    inputs_rows = [
+        [_cell(str(r["name"])), _cell(field_text("revenue", r["revenue"]), "num"),
+         _cell(text(r["revenue_currency"])), _cell(text(r["revenue_basis"])),
+         _cell(text(r["revenue_source"])), _cell(text(r["revenue_fx"])),
+         _cell(field_text("shares", r["shares"]), "num"),
+         _cell(text(r["shares_basis"])), _cell(text(r["shares_source"])),
+         _cell(text(r["assumptions"]))]
+        for _, r in table.iterrows()
+    ]
+    details = [
+        {"label": _member_label(r),
+         "rows": [(c, _cell(field_text(c, r[c]), _kind(c)))
+                  for c in TABLE_COLUMNS if c not in ("warnings", "note")]}
+        for _, r in table.iterrows()
+    ]
     targets = [
-        {"cells": [t.symbol, t.broker, t.rating if isinstance(t.rating, str) else "–",
-                   target_level(t), t.currency,
-                   "date unknown" if pd.isna(t.published) else date_text(t.published),
-                   pct(t.upside), consensus_cell(t), text(t.source), t.confidence],
+        {"cells": [_cell(text(t.symbol)), _cell(str(t.broker)),
+                   _cell(t.rating if isinstance(t.rating, str) else "–"),
+                   _cell(target_level(t), "num"), _cell(text(t.currency)),
+                   _cell("date unknown" if pd.isna(t.published) else date_text(t.published),
+                         "date"),
+                   _cell(pct(t.upside), "num"), _cell(consensus_cell(t)), _cell(text(t.source)),
+                   _cell(str(t.confidence))],
          "links": _links(t.source_url)}
         for t in snap.targets.itertuples()
+    ]
+    groups: dict[tuple[Any, Any], list[str]] = {}
+    for w in snap.warnings.itertuples():
+        groups.setdefault((w.company, w.symbol), []).append(str(w.message))
+    names = {r["company"]: r["name"] for _, r in table.iterrows()}
+    warning_groups = [
+        {"label": (f"{names.get(company, company)} ({symbol})" if isinstance(symbol, str)
+                   else str(names.get(company, company)) if isinstance(company, str)
+                   else "Whole watchlist"),
+         "messages": messages}
+        for (company, symbol), messages in groups.items()
     ]
     figures = []
     if charts:
         figures = [
-            {"title": "Upside", "alt": "upside chart", "src": _data_uri(ch.upside_chart(snap))},
-            {"title": "Price against named targets", "alt": "price and targets",
+            {"title": "Upside to analyst targets", "alt": "upside chart",
+             "src": _data_uri(ch.upside_chart(snap))},
+            {"title": "Price against each broker's current target", "alt": "price and targets",
              "src": _data_uri(ch.price_target_chart(snap))},
-            {"title": "Basket performance", "alt": "basket chart",
+            {"title": "Drawdown from the running high", "alt": "drawdown chart",
+             "src": _data_uri(ch.drawdown_chart(snap))},
+            {"title": "Basket against the benchmark", "alt": "basket chart",
              "src": _data_uri(ch.basket_chart(snap))},
         ]
+    listed = table[table["symbol"].notna()]
+    summary = (f"{len(table)} members · {int(listed['stale'].sum())} stale · "
+               f"{int(listed['price'].isna().sum())} without a price · "
+               f"{len(snap.changes)} change(s) · {len(snap.warnings)} warning(s) for "
+               f"{len(warning_groups)} group(s)")
     return {
         "name": snap.watchlist.name,
         "description": snap.watchlist.description,
         "asof": snap.asof.isoformat(),
         "header": [h.replace("**", "") for h in header_lines(snap)],
+        "summary": summary,
         "offline": snap.offline,
-        "table_html": styled_table(snap.table),  # pandas Styler output, cells escaped
+        "key_head": key_head, "key_rows": key_rows,
+        "status_head": status_head, "status_rows": status_rows,
+        "inputs_head": inputs_head, "inputs_rows": inputs_rows,
+        "details": details,
         "figures": figures,
         "target_headers": ["Symbol", "Broker", "Rating", "Target", "Ccy", "Published", "Upside",
                            "In consensus", "Source", "Confidence", "Links"],
         "targets": targets,
-        "notes": [{"name": r.name, "note": r.note} for r in snap.table.itertuples() if r.note],
+        "notes": [{"name": r.name, "note": r.note} for r in table.itertuples() if r.note],
         "changes": [{"kind": c.kind, "who": c.symbol or c.company, "detail": c.detail,
                      "since": str(c.previous_asof)} for c in snap.changes.itertuples()],
         "sources": list(snap.sources),
-        "warnings": [_warning_text(w) for w in snap.warnings.itertuples()],
+        "warning_groups": warning_groups,
     }
 
 

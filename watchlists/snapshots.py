@@ -46,13 +46,15 @@ __all__ = ["CHANGE_COLUMNS", "TABLE_COLUMNS", "TARGET_COLUMNS", "WARNING_COLUMNS
 TABLE_COLUMNS: tuple[str, ...] = (
     "company", "name", "symbol", "currency", "price", "price_date", "price_source", "stale",
     "status",
-    "ret_1d", "ret_1m", "ret_3m", "ret_ytd", "ret_1y", "volatility", "high_52w", "high_52w_date",
+    "ret_1d", "ret_1m", "ret_3m", "ret_ytd", "ret_1y", "volatility", "sharpe", "max_drawdown",
+    "high_52w", "high_52w_date",
     "high_52w_basis", "drawdown_from_high", "beta",
     "consensus_count", "consensus_mean", "consensus_median", "consensus_high", "consensus_low",
     "consensus_source", "consensus_upside", "consensus_upside_from_high",
     "named_targets", "min_target_bound", "min_target_bound_upside", "min_target_bound_note",
     "dcf_value", "dcf_upside", "implied_growth", "implied_growth_status",
-    "revenue", "revenue_currency", "revenue_basis", "revenue_source", "shares", "shares_basis",
+    "revenue", "revenue_currency", "revenue_basis", "revenue_source", "revenue_fx", "shares",
+    "shares_basis",
     "shares_source", "assumptions", "note", "warnings",
 )
 """Columns of :attr:`Snapshot.table`, in order (see :func:`snapshot` for their meaning)."""
@@ -70,6 +72,7 @@ RETURN_WINDOWS: dict[str, str] = {
     "ret_1d": "1d", "ret_1m": "1m", "ret_3m": "3m", "ret_ytd": "ytd", "ret_1y": "1y",
 }
 _MIN_RETURNS_FOR_RISK = 20
+_RISK_COLUMNS = (*RETURN_WINDOWS, "volatility", "sharpe", "max_drawdown", "beta")
 HIGH_MIN_COVERAGE = 0.8
 """A 52-week high from stored history needs prices on at least this share of the
 exchange's sessions in the window; otherwise the high is unknown (see :func:`snapshot`)."""
@@ -189,18 +192,20 @@ def _gap_returns(closes: pd.DataFrame) -> pd.DataFrame:
 
 def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
                 asof: pd.Timestamp) -> pd.DataFrame:
-    """Window returns, volatility and beta of every symbol at once (one row per symbol).
+    """Window returns, volatility, Sharpe ratio, maximum drawdown and beta of every symbol
+    at once (one row per symbol).
 
     Window returns end at the last close on or before ``asof``; the start is the last
     close on or before the window's start date (for YTD, the last close of the previous
     year); NaN when history does not reach back that far or has fewer than two closes.
-    Volatility and beta use the daily returns of the year to ``asof`` (more than
+    Volatility, Sharpe (annualised, risk-free rate 0), maximum drawdown and beta use the
+    daily closes and returns of the year to ``asof`` (more than
     :data:`_MIN_RETURNS_FOR_RISK` closes needed); beta is against ``bench``.
     """
-    from valuation import annualized_volatility, beta
+    from valuation import annualized_volatility, beta, max_drawdown
 
     out = pd.DataFrame(np.nan, index=pd.Index(symbols, dtype=object),
-                       columns=[*RETURN_WINDOWS, "volatility", "beta", "closes"])
+                       columns=[*_RISK_COLUMNS, "closes"])
     c = closes.reindex(columns=symbols).astype(float)
     c = c[c.index <= asof]
     if c.empty:
@@ -222,6 +227,8 @@ def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
     if risky:
         rets = _gap_returns(year[risky]).iloc[1:]
         out.loc[risky, "volatility"] = annualized_volatility(rets)
+        out.loc[risky, "sharpe"] = _sharpe(rets)
+        out.loc[risky, "max_drawdown"] = max_drawdown(year[risky])
         if bench and bench in closes.columns and closes[bench].notna().sum() > 1:
             b = closes[bench][closes.index <= asof].dropna()
             b_rets = b / b.shift(1) - 1.0
@@ -230,6 +237,13 @@ def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
             except ValueError:  # no common dates: beta unknown
                 pass
     return out
+
+
+def _sharpe(returns: pd.DataFrame) -> pd.Series:
+    """Annualised Sharpe ratio per column with a zero risk-free rate."""
+    from valuation import sharpe_ratio
+
+    return sharpe_ratio(returns, risk_free=0.0)
 
 
 def _high_52w(sym: str, highs: pd.Series | None, closes: pd.Series | None,
@@ -299,15 +313,13 @@ def _assumption_summary(member: Member) -> str:
     return ", ".join(parts)
 
 
-def _fx_factor(store: Any, from_ccy: str, to_ccy: str, on: dt.date) -> float | None:
-    """Units of ``to_ccy`` per unit of ``from_ccy`` on or before ``on``, or None."""
-    if from_ccy == to_ccy:
-        return 1.0
+def _fx_quote(store: Any, from_ccy: str, to_ccy: str, on: dt.date) -> Any:
+    """The FX quote (rate, its own date and source) on or before ``on``, or None."""
     from .errors import DataQualityError
-    from .fx import fx_rate
+    from .fx import fx_quote
 
     try:
-        return fx_rate(from_ccy, to_ccy, on, store=store)
+        return fx_quote(from_ccy, to_ccy, on, store=store)
     except (DataQualityError, ValueError):
         return None
 
@@ -357,12 +369,18 @@ def _dcf_inputs(
         return None
     _, listing = profiles.listing(member.symbol) if member.symbol else (None, None)
     per_unit = listing.shares_per_unit if listing is not None else 1.0
-    fx = _fx_factor(store, rev_ccy, currency, asof)
-    if fx is None:
+    quote = _fx_quote(store, rev_ccy, currency, asof)
+    if quote is None:
         warn(f"revenue is in {rev_ccy}, the price in {currency}, and no {rev_ccy}/{currency} "
-             f"rate is stored on or before {asof}: no DCF value (run `watchlists refresh` "
-             "online to fetch FX)")
+             f"rate is known on or before {asof} (store or bundled ECB rates): no DCF value "
+             "(run `watchlists refresh` online to fetch FX)")
         return None
+    fx = quote.rate
+    if rev_ccy != currency:
+        row["revenue_fx"] = quote.basis
+        if (pd.Timestamp(asof) - quote.date).days > 7:
+            warn(f"revenue converted at {quote.basis}, {(pd.Timestamp(asof) - quote.date).days}"
+                 " days before the as-of date")
     return _DCFInput(index=index, label=str(member.symbol), revenue=revenue,
                      shares=shares_fact.value, price_local=price / per_unit / fx,
                      to_listing=fx * per_unit, member=member)
@@ -530,7 +548,9 @@ def snapshot(
           ``error: …``);
         - ``ret_1d``, ``ret_1m``, ``ret_3m``, ``ret_ytd``, ``ret_1y``: simple returns to
           the last close; ``volatility``: annualised stdev of daily returns over the
-          year; ``high_52w`` / ``high_52w_date`` / ``high_52w_basis``: the 52-week high,
+          year; ``sharpe``: annualised Sharpe ratio of those returns (risk-free rate 0);
+          ``max_drawdown``: the largest peak-to-trough fall of the year's closes (≤ 0);
+          ``high_52w`` / ``high_52w_date`` / ``high_52w_basis``: the 52-week high,
           known only when stored history covers at least 80 % of the exchange's
           sessions in the window, or from a reference intraday high when that is the only
           high known (``high_52w_basis`` says which, or why it is unknown);
@@ -549,7 +569,9 @@ def snapshot(
           ``implied_growth`` (reverse DCF: the high-phase revenue growth the price
           implies) and ``implied_growth_status``;
         - ``revenue``, ``revenue_currency``, ``revenue_basis`` (TTM or FY),
-          ``revenue_source``, ``shares``, ``shares_basis``, ``shares_source``
+          ``revenue_source``, ``revenue_fx`` (the FX rate that converted revenue into the
+          trading currency, with its own date and source), ``shares``, ``shares_basis``,
+          ``shares_source``
           (``bundled`` or ``user``), ``assumptions`` (each DCF assumption with its
           source: default, watchlist or member);
         - ``note`` (the member's thesis) and ``warnings`` (this member's, joined).
@@ -636,7 +658,8 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
         row.update(company=member.company, name=comp.name, symbol=member.symbol, note=member.note,
                    currency=None, price_date=None, price_source="", stale=False, status="",
                    consensus_source="", named_targets="", implied_growth_status="",
-                   revenue_currency=None, revenue_basis="", revenue_source="", shares_basis="",
+                   revenue_currency=None, revenue_basis="", revenue_source="", revenue_fx="",
+                   shares_basis="",
                    shares_source="", min_target_bound_note="", high_52w_basis="",
                    assumptions=_assumption_summary(member), high_52w_date=None)
         rows.append(row)
@@ -662,7 +685,7 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
                                      f"{first[0].date()}: {first[1]} {fmt_num(first[2])})")
                 warn(row["status"])
             r = risk.loc[sym]
-            row.update({col: float(r[col]) for col in (*RETURN_WINDOWS, "volatility", "beta")})
+            row.update({col: float(r[col]) for col in _RISK_COLUMNS})
             if r["closes"] == 0:
                 warn("no price history in the store: returns, volatility and beta unknown")
             high, high_date, basis = _high_52w(
@@ -759,6 +782,10 @@ def _sources(table: pd.DataFrame, targets: pd.DataFrame, offline: bool) -> tuple
     if len(facts):
         out.append(f"facts (revenue, shares): {_count_by(facts)} (each with its source URL "
                    "and date)")
+    fx = table["revenue_fx"][table["revenue_fx"].astype(bool)]
+    if len(fx):
+        origins = fx.str.extract(r"\(([^()]*)\)$", expand=False).fillna("unknown")
+        out.append(f"FX for revenue: {_count_by(origins)} (each with its rate's own date)")
     consensus = table["consensus_source"][table["consensus_source"].astype(bool)]
     if len(consensus):
         out.append(f"consensus: {_count_by(consensus)}")

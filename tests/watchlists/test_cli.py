@@ -80,7 +80,8 @@ def test_show_cambricon(tmp_path):
     goldman = [line for line in lines if "Goldman Sachs" in line]
     assert any("607.8 → 1,223" in line and "2025-04-22" in line for line in goldman)
     assert any("1,223 → 1,835" in line and "2025-08-24" in line for line in goldman)
-    assert any("1,835 → 2,104" in line and "date unknown" in line for line in goldman)
+    # dated 2025-09-01 since the 2026 research (bjwjmy + sentifin)
+    assert any("1,835 → 2,104" in line and "2025-09-01" in line for line in goldman)
     assert any("Bernstein" in line and "→ 2,000" in line and "2025-12-04" in line
                for line in lines)
     assert any("Macquarie" in line and "2,060" in line and "date unknown" in line
@@ -149,8 +150,10 @@ def test_strict_with_stale_price(tmp_path):
     doc = json.loads((tmp_path / "a" / "china-ai-compute-2025-12-05.json").read_text())
     cam = next(r for r in doc["rows"] if r["symbol"] == CAMBRICON)
     assert cam["stale"] is True and cam["price_date"] == "2025-12-04"
-    code, _, _ = run([*base, "--strict", "--out", str(tmp_path / "b")], home=tmp_path / "h")
+    code, _, err = run([*base, "--strict", "--out", str(tmp_path / "b")], home=tmp_path / "h")
     assert code == 1
+    strict = [line for line in err.splitlines() if line.startswith("strict: exit 1 because of")]
+    assert len(strict) == 1 and f"{CAMBRICON} (stale)" in strict[0]  # names the members
 
 
 def test_strict_all_fresh_is_zero(tmp_path):

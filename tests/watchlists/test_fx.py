@@ -61,8 +61,8 @@ def test_inverse_and_cross(store):
 
 
 def test_before_any_rate_names_both_currencies_and_date(store):
-    with pytest.raises(DataQualityError, match=r"USD to CNY on or before 2025-12-01"):
-        convert(1.0, "USD", "CNY", dt.date(2025, 12, 1), store=store)
+    with pytest.raises(DataQualityError, match=r"USD to CNY on or before 2024-12-30"):
+        convert(1.0, "USD", "CNY", dt.date(2024, 12, 30), store=store)
     with pytest.raises(DataQualityError, match=r"JPY.*KRW"):
         convert(1.0, "JPY", "KRW", FRI, store=store)
 
@@ -96,3 +96,18 @@ def test_refresh_fx_incremental(tmp_path):
         second = refresh_fx(["USDCNY"], store=s, provider=p, now=later)
         assert second.table.loc[0, "requested_start"] == pd.Timestamp("2025-11-28")
         assert second.table.loc[0, "rows_added"] == 1
+
+
+def test_bundled_ecb_rates_fill_in_with_their_own_date(store):
+    """Before the store has USD/CNY, the bundled ECB reference rates serve, crossed
+    through EUR on the latest ECB day on or before the date asked (hand-computed from
+    the ECB's 2024-12-31 rates: EUR/CNY 7.5833, EUR/USD 1.0389)."""
+    from watchlists.fx import fx_quote
+
+    q = fx_quote("USD", "CNY", dt.date(2025, 1, 15), store=store)
+    assert q.source == "ECB reference, bundled" and q.date == pd.Timestamp("2024-12-31")
+    assert q.rate == pytest.approx(7.5833 / 1.0389, rel=1e-12)
+    assert "of 2024-12-31" in q.basis
+    # once the store has a rate at least as recent, the store wins
+    stored = fx_quote("USD", "CNY", FRI, store=store)
+    assert stored.source == "store"

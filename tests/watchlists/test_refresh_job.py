@@ -106,7 +106,7 @@ def test_fx_pairs_for_leaves_its_input_alone():
 
 
 def test_fx_pairs_for_bad_input():
-    with pytest.raises(ValueError, match="listing currency .HK. is not an ISO 4217 currency"):
+    with pytest.raises(ValueError, match=r"listing currency .HK. is not an ISO 4217 currency"):
         fx_pairs_for([("HK", "CNY")])
     with pytest.raises(ValueError, match="reporting currency"):
         fx_pairs_for([("HKD", "renminbi")])

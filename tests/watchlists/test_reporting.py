@@ -139,14 +139,14 @@ def test_html_self_contained_without_history(snap):
     assert page.startswith("<!DOCTYPE html>")
     assert "Offline" in page
     assert "2025-12-04" in page
-    assert re.search(r"<table id=\"T_", page), "the main table is rendered by pandas' Styler"
+    assert "<h2>Key metrics</h2>" in page and '<td class="num">' in page
 
 
 def test_html_embeds_png_charts_with_history(seeded_snap):
     page = render_html(seeded_snap)
     _assert_self_contained(page)
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 3  # upside, price vs targets, basket
+    assert len(images) == 4  # upside, price vs targets, drawdown, basket
     for data in images:
         assert base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n")
     assert "not enough data to draw" not in page
