@@ -274,17 +274,17 @@ def _high_52w(sym: str, highs: pd.Series | None, closes: pd.Series | None,
         top = float(stored.max())
         return top, pd.Timestamp(stored.idxmax()), f"stored history ({covered} of {sessions} " \
             "sessions)"
-    coverage = f"stored history covers {covered} of {sessions} sessions"
+    coverage = f"{covered} of {sessions} sessions stored"
     ih = q[q["kind"] == "intraday_high"]
     if len(ih):
         best = ih.loc[ih["value"].idxmax()]
         known = pd.concat([stored, q["value"]]) if len(stored) else q["value"]
         if not (known > float(best["value"])).any():
             return (float(best["value"]), pd.Timestamp(best["date"]),
-                    f"{best['source']} reference intraday high of {best['date'].date()}: the "
-                    f"only high known, not a full 52-week high ({coverage})")
-    return float("nan"), None, (f"unknown: {coverage} (under {HIGH_MIN_COVERAGE:.0%}) and "
-                                "no reference intraday high")
+                    f"{best['source']} reference intraday high of {best['date'].date()} (the "
+                    f"only high known; {coverage})")
+    return float("nan"), None, (f"unknown ({coverage}, under {HIGH_MIN_COVERAGE:.0%}; no "
+                                "reference intraday high)")
 
 
 def _first_quote_after(
