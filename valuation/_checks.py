@@ -2,7 +2,10 @@
 
 Every public model converts its inputs through :func:`broadcast`, which
 
-* converts numbers, sequences, numpy arrays and pandas Series to float arrays,
+* converts numbers, sequences, numpy arrays and pandas Series to float arrays
+  (integer and float dtypes only: bools, strings, complex numbers, datetimes and
+  timedeltas raise TypeError naming the parameter; pandas' nullable NA is NaN),
+* refuses 2-d per-company inputs (one element per company means 1-d),
 * checks that all Series share the same labels (in any order) and aligns them
   to the first one, so label alignment happens in exactly one place,
 * broadcasts the arrays against each other, and
@@ -16,7 +19,8 @@ a per-company array or Series is missing data for that company, which gets NaN
 results (and a ``"missing input: <field>"`` reason where the result has a status,
 a reason or warnings) while the other companies are computed as before; a NaN
 given as one number applies to every company and raises, as do wrong types,
-infinite values and finite values out of range.
+infinite values and finite values out of range.  A result that overflows from
+finite inputs is NaN, never ``inf`` (:func:`finite_or_nan`).
 
 Validation helpers raise ``ValueError``/``TypeError`` naming the parameter and
 the offending value (and its label or position for arrays).  Inputs are never
@@ -25,8 +29,10 @@ modified: every conversion copies.
 
 from __future__ import annotations
 
+import decimal
 import html
 import math
+import numbers
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,21 +54,95 @@ def fmt(value: Any) -> str:
     return f"{f:g}"
 
 
+def _describe(value: Any, arr: np.ndarray | None = None) -> str:
+    if isinstance(value, pd.Series):
+        return f"a Series of dtype {value.dtype}"
+    if isinstance(value, np.ndarray) and value.ndim:
+        return f"an array of dtype {value.dtype}"
+    if arr is not None and arr.ndim:
+        return f"a sequence of dtype {arr.dtype}"
+    return repr(value)
+
+
+def _is_number(x: Any) -> bool:
+    """A real number (int, float, numpy integer/float, Decimal), not a bool; None/NA pass."""
+    if x is None or x is pd.NA:
+        return True
+    if isinstance(x, bool | np.bool_):
+        return False
+    return isinstance(x, numbers.Real | decimal.Decimal)
+
+
 def to_array(value: Any, name: str) -> tuple[np.ndarray, pd.Index | None]:
-    """Return ``(float array copy, index or None)``; raise TypeError naming ``name``."""
+    """Return ``(float array copy, index or None)``; raise TypeError naming ``name``.
+
+    Only numbers are accepted: integer and float dtypes (and object arrays of
+    int/float/Decimal values); bools, strings, complex numbers, datetimes and
+    timedeltas are refused, as is a pandas dtype that is not numeric.  ``None``,
+    ``pd.NA`` and the NA of pandas' nullable ``Float64``/``Int64`` dtypes are NaN.
+    """
     if isinstance(value, pd.DataFrame):
         raise TypeError(f"{name} must be a number, array or Series, got a DataFrame")
     index = None
+    original = value
     if isinstance(value, pd.Series):
         index = value.index
+        dtype = value.dtype
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(dtype, np.dtype):
+            if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+                raise TypeError(
+                    f"{name} must be numeric (integer or float), got {_describe(value)}"
+                )
+            return value.to_numpy(dtype=float, na_value=np.nan, copy=True), index
         value = value.to_numpy()
     if value is None or isinstance(value, str | bytes | bool | np.bool_):
         raise TypeError(f"{name} must be numeric, got {value!r}")
     try:
-        arr = np.array(value, dtype=float, copy=True)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric, got {value!r}") from exc
+        raise TypeError(f"{name} must be numeric, got {original!r}") from exc
+    kind = raw.dtype.kind
+    if kind == "O":
+        bad = next((x for x in raw.ravel() if not _is_number(x)), _NO_BAD)
+        if bad is not _NO_BAD:
+            raise TypeError(
+                f"{name} must be numeric (integer or float), got {type(bad).__name__} "
+                f"{bad!r} in {_describe(original, raw)}"
+            )
+        if raw.size:
+            raw = np.array(
+                [np.nan if x is None or x is pd.NA else x for x in raw.ravel()], dtype=object
+            ).reshape(raw.shape)
+    elif kind not in "iuf":
+        raise TypeError(
+            f"{name} must be numeric (integer or float), got {_describe(original, raw)}"
+        )
+    try:
+        arr = np.array(raw, dtype=float, copy=True)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"{name} must be numeric, got {original!r}") from exc
     return arr, index
+
+
+_NO_BAD = object()
+
+
+def finite_or_nan(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(arr with ±inf replaced by NaN, mask of those elements)``.
+
+    The package's rule for results: finite inputs that overflow (a price of
+    ``1e-320``, a share count of ``1e-320``) never give a silent ``inf``; the
+    model returns NaN there, with :data:`NOT_FINITE_REASON` where its result
+    has a reason or warnings.
+    """
+    out = np.array(arr, dtype=float, copy=True)
+    mask = np.isinf(out)
+    out[mask] = np.nan
+    return out, mask
+
+
+#: Reason/warning text for a result that :func:`finite_or_nan` turned into NaN.
+NOT_FINITE_REASON = "result is not finite (an input too large or too small): NaN"
 
 
 def _where(arr: np.ndarray, mask: np.ndarray, index: pd.Index | None) -> str:
@@ -149,14 +229,15 @@ class Shape:
         return pd.RangeIndex(n, name="company")
 
 
-def broadcast(
-    named: dict[str, Any], *, max_ndim: int | None = 1
-) -> tuple[dict[str, np.ndarray], Shape]:
+def broadcast(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Shape]:
     """Convert, align by label and broadcast named inputs (``None`` values are skipped).
 
     Series must carry the same labels (in any order); they are aligned to the
-    first Series' order.  Raise ValueError naming the parameters on label or
-    shape mismatches.
+    first Series' order.  One element per company means 1-d: a 2-d input (an
+    ``(n, 1)`` column would broadcast against an ``(n,)`` array into an n×n
+    matrix) raises.  Raise ValueError naming the parameters on label or shape
+    mismatches.  (A model with a genuine second axis, such as the years of a
+    DCF growth matrix, validates that axis itself and passes a row selector.)
     """
     arrays: dict[str, np.ndarray] = {}
     per_company: set[str] = set()
@@ -174,15 +255,21 @@ def broadcast(
             if index is None:
                 index, index_owner = value.index, name
             elif not value.index.equals(index):
-                if set(value.index) != set(index):
-                    only_a = [x for x in index if x not in set(value.index)][:5]
-                    only_b = [x for x in value.index if x not in set(index)][:5]
+                labels_a, labels_b = set(index), set(value.index)
+                if labels_a != labels_b:
+                    only_a = [x for x in index if x not in labels_b][:5]
+                    only_b = [x for x in value.index if x not in labels_a][:5]
                     raise ValueError(
                         f"labels of {index_owner} and {name} do not match: "
                         f"only in {index_owner}: {only_a}, only in {name}: {only_b}"
                     )
                 value = value.reindex(index)
         arr, _ = to_array(value, name)
+        if arr.ndim > 1:
+            raise ValueError(
+                f"{name} must be a number or 1-d (one element per company), got shape "
+                f"{arr.shape}; flatten it (e.g. .ravel()) or pass a Series"
+            )
         arrays[name] = arr
         if arr.ndim:
             per_company.add(name)
@@ -191,11 +278,6 @@ def broadcast(
     except ValueError as exc:
         shapes = ", ".join(f"{k} {a.shape}" for k, a in arrays.items() if a.shape != ())
         raise ValueError(f"input shapes do not broadcast: {shapes}") from exc
-    if max_ndim is not None and len(shape) > max_ndim:
-        raise ValueError(
-            f"expected at most {max_ndim}-d inputs (one element per company), got shape {shape}: "
-            + ", ".join(f"{k} {a.shape}" for k, a in arrays.items() if a.ndim > max_ndim)
-        )
     if index is not None and shape not in ((), (len(index),)):
         raise ValueError(
             f"inputs of shape {shape} do not match {index_owner} with {len(index)} labels"

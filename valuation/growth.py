@@ -33,6 +33,9 @@ from valuation._checks import (
 )
 from valuation._typing import FloatLike
 
+MAX_YEARS = 200
+"""Longest projection in years :func:`fade_path` (and :func:`~valuation.dcf`) accept."""
+
 __all__ = ["GrowthRate", "TrendGrowth", "cagr", "fade_path", "trend_growth"]
 
 
@@ -277,6 +280,9 @@ def fade_path(
     """
     high = check_int(high_years, "high_years", ge=0)
     fade = check_int(fade_years, "fade_years", ge=0)
+    for name, value in (("high_years", high), ("fade_years", fade)):
+        if value > MAX_YEARS:
+            raise ValueError(f"{name} must be at most {MAX_YEARS}, got {value}")
     if high + fade < 1:
         raise ValueError(f"high_years + fade_years must be at least 1, got {high} + {fade}")
     arrs, shape = broadcast({"start_growth": start_growth, "terminal_growth": terminal_growth})

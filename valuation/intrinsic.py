@@ -40,12 +40,14 @@ import numpy as np
 import pandas as pd
 
 from valuation._checks import (
+    NOT_FINITE_REASON,
     Shape,
     broadcast,
     check,
     check_input,
     check_int,
     company_label,
+    finite_or_nan,
     fmt,
     html_table,
     labelled_warnings,
@@ -53,6 +55,7 @@ from valuation._checks import (
     missing_warning,
 )
 from valuation._typing import FloatLike, GrowthLike
+from valuation.growth import MAX_YEARS
 
 __all__ = ["DCFResult", "dcf", "gordon_value"]
 
@@ -428,6 +431,12 @@ def dcf(
     """
     g_arr, rows = _growth_matrix(growth)
     my = check_int(margin_years, "margin_years", ge=1)
+    if my > MAX_YEARS:
+        raise ValueError(f"margin_years must be at most {MAX_YEARS}, got {my}")
+    if g_arr.shape[-1] > MAX_YEARS:
+        raise ValueError(
+            f"growth must cover at most {MAX_YEARS} years, got {g_arr.shape[-1]}"
+        )
     named = {
         "revenue": revenue,
         "growth": rows,
@@ -471,9 +480,11 @@ def dcf(
         one["terminal_growth"],
         one["terminal_roic"],
     )
-    ev = flows["enterprise_value"]
-    equity = ev + one["net_cash"]
-    vps = equity / one["shares"]
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ev, not_finite = finite_or_nan(flows["enterprise_value"])
+        equity, eq_bad = finite_or_nan(ev + one["net_cash"])
+        vps, vps_bad = finite_or_nan(equity / one["shares"])  # e.g. shares = 1e-320
+    not_finite |= eq_bad | vps_bad
     with np.errstate(divide="ignore", invalid="ignore"):
         share = flows["pv_terminal"] / ev
     labels = shape.labels(n)
@@ -509,9 +520,12 @@ def dcf(
     )
     given = {k: g2 if k == "growth" else one[k] for k in named if k in shape.per_company}
     missing = missing_fields(given, (n,))
-    warnings, warning_table = labelled_warnings(
-        _guard_rails(labels, shape.scalar, missing, share, equity, vps, one.get("price"))
-    )
+    rails = _guard_rails(labels, shape.scalar, missing, share, equity, vps, one.get("price"))
+    rails += [
+        (company_label(labels, int(i), shape.scalar), f"value_per_share: {NOT_FINITE_REASON}")
+        for i in np.flatnonzero(not_finite)
+    ]
+    warnings, warning_table = labelled_warnings(rails)
     return DCFResult(
         enterprise_value=shape.out(ev, "enterprise_value"),
         equity_value=shape.out(equity, "equity_value"),

@@ -5,7 +5,9 @@ Conventions
 Ratios that are not meaningful (P/E on non-positive EPS, PEG on non-positive
 growth, EV/sales on non-positive revenue or enterprise value) are NaN with a
 reason, returned in a :class:`MultipleResult` with ``.value`` and ``.reason``
-(``""`` where the value is defined).
+(``""`` where the value is defined).  A ratio of finite inputs that overflows
+(``pe_ratio(10, 1e-320)``) is NaN with the reason
+``"pe_ratio: result is not finite ..."``, never ``inf``.
 
 NaN rule (the same in every model of the package): a NaN element of a
 per-company array or Series is missing data for that company, which gets NaN
@@ -26,10 +28,12 @@ import numpy as np
 import pandas as pd
 
 from valuation._checks import (
+    NOT_FINITE_REASON,
     Shape,
     broadcast,
     check,
     check_input,
+    finite_or_nan,
     html_table,
     missing_fields,
     missing_reason,
@@ -90,8 +94,10 @@ def _ratio(
     for mask, text in reasons:
         reason[mask & (reason == "")] = text
     ok = reason == ""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = np.where(ok, num / np.where(ok, den, 1.0), np.nan)
+    value, overflow = finite_or_nan(value)  # e.g. eps = 1e-320
+    reason[overflow] = f"{name}: {NOT_FINITE_REASON}"
     if shape.scalar:
         return MultipleResult(np.float64(value), str(reason[()]), name)
     return MultipleResult(shape.out(value, name), shape.out(reason, "reason"), name)

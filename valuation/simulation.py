@@ -502,7 +502,6 @@ def target_hit_probability(
             "volatility": volatility,
             "horizon_years": horizon_years,
         },
-        max_ndim=None,
     )
     s = check_input(a["price"], "price", shape, gt=0)
     k = check_input(a["target"], "target", shape, gt=0)

@@ -4,7 +4,10 @@ Conventions
 -----------
 ``upside = target / price - 1`` (0.25 = 25 % above the price).  Prices must be
 finite and positive: a zero, negative or infinite price raises ``ValueError``.
-A NaN *target* means "no target" and gives NaN upside.
+A NaN *target* means "no target" and gives NaN upside.  Inputs are numbers
+with one element per company: a 2-d array, or bools, strings, complex numbers
+and dates, raise.  A result that overflows (a price of ``1e-320``) is NaN, never
+``inf``.
 
 NaN rule (the same in every model of the package): a NaN element of a
 per-company array or Series (a missing price, a missing reference) gives NaN
@@ -20,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from valuation._checks import broadcast, check, check_input, fmt, html_table
+from valuation._checks import broadcast, check, check_input, finite_or_nan, fmt, html_table
 from valuation._typing import FloatLike
 
 __all__ = ["Consensus", "consensus", "implied_min_target", "upside"]
@@ -49,10 +52,12 @@ def upside(price: FloatLike, target: FloatLike) -> Any:
     >>> upside(pd.Series([10.0, np.nan], index=["A", "B"]), 15.0).to_dict()  # B has no price
     {'A': 0.5, 'B': nan}
     """
-    arrs, shape = broadcast({"price": price, "target": target}, max_ndim=None)
+    arrs, shape = broadcast({"price": price, "target": target})
     p = check_input(arrs["price"], "price", shape, gt=0)
     t = check(arrs["target"], "target", index=shape.index, allow_nan=True, ge=0)
-    return shape.out(t / p - 1.0, "upside")
+    with np.errstate(over="ignore"):
+        value, _ = finite_or_nan(t / p - 1.0)  # a tiny finite price would give inf
+    return shape.out(value, "upside")
 
 
 def implied_min_target(reference: FloatLike, min_upside: FloatLike) -> Any:
@@ -68,17 +73,28 @@ def implied_min_target(reference: FloatLike, min_upside: FloatLike) -> Any:
     >>> round(float(implied_min_target(50.0, 0.3)), 10)
     65.0
     """
-    arrs, shape = broadcast({"reference": reference, "min_upside": min_upside}, max_ndim=None)
+    arrs, shape = broadcast({"reference": reference, "min_upside": min_upside})
     ref = check_input(arrs["reference"], "reference", shape, gt=0)
     mu = check_input(arrs["min_upside"], "min_upside", shape, gt=-1)
-    return shape.out(ref * (1.0 + mu), "implied_min_target")
+    with np.errstate(over="ignore"):
+        value, _ = finite_or_nan(ref * (1.0 + mu))
+    return shape.out(value, "implied_min_target")
 
 
 _STATS = ("mean", "median", "high", "low")
 
 #: Values of ``Consensus.rows["consensus_status"]``; exactly the ``"used"`` rows are
 #: the consensus members.
-CONSENSUS_STATUSES = ("used", "stale", "superseded", "after asof", "undated", "not a price target")
+CONSENSUS_STATUSES = (
+    "used",
+    "stale",
+    "superseded",
+    "after asof",
+    "undated",
+    "not a price target",
+    "no broker",
+    "unknown currency",
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,9 @@ class Consensus:
     undated : int
         Rows left out because they have no published date and cannot be placed in time.
     excluded : int
-        Rows without a numeric price target (NaN target, ``kind != 'price'``) left out.
+        Rows left out because they are not a usable price target: no numeric
+        target (NaN target, ``kind != 'price'``), no broker (NaN or empty), or
+        an unknown currency (NaN or empty) while other rows have one.
     currency : str
     asof : pandas.Timestamp or None
     table : pandas.DataFrame
@@ -107,7 +125,8 @@ class Consensus:
         Every input row, with the index and the columns of the input, plus
         ``effective_date`` (the date the row counts from) and ``consensus_status``,
         one of :data:`CONSENSUS_STATUSES`: ``"used"``, ``"stale"``, ``"superseded"``,
-        ``"after asof"``, ``"undated"`` or ``"not a price target"``.
+        ``"after asof"``, ``"undated"``, ``"not a price target"``, ``"no broker"``
+        or ``"unknown currency"``.
     warnings : tuple of str
     """
 
@@ -161,6 +180,59 @@ def _fmt_target(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _blank(values: pd.Series) -> np.ndarray:
+    """Mask of NaN/None/NA or empty (whitespace-only) string values."""
+    na = values.isna().to_numpy(dtype=bool, copy=True)
+    text = values.astype("string").str.strip().eq("").fillna(False)
+    return na | text.to_numpy(dtype=bool)
+
+
+def _to_dates(values: pd.Series) -> pd.Series:
+    """``targets["published"]`` as datetimes; ValueError naming the value that is not a date."""
+    try:
+        return pd.to_datetime(values)
+    except (TypeError, ValueError, OverflowError) as exc:
+        for label, x in values.items():
+            if x is None or x is pd.NaT or (isinstance(x, float) and np.isnan(x)):
+                continue
+            try:
+                pd.Timestamp(x)
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"published must hold dates, got {x!r} (at {label!r})") from exc
+        raise ValueError(
+            f"published cannot be read as dates ({exc}); give every date with the same "
+            "time zone, or every date without one"
+        ) from exc
+
+
+def _asof(asof: Any) -> pd.Timestamp:
+    try:
+        asof_ts = pd.Timestamp(asof)
+    except (TypeError, ValueError, OverflowError) as exc:
+        kind = TypeError if isinstance(exc, TypeError) else ValueError
+        raise kind(f"asof must be a date, got {asof!r}") from exc
+    if asof_ts is pd.NaT:
+        raise ValueError(f"asof must be a date, got {asof!r}")
+    return asof_ts
+
+
+def _same_tz(published: pd.Series, asof_ts: pd.Timestamp) -> pd.Series:
+    """Refuse tz-aware ``published`` with a naive ``asof`` (or the reverse)."""
+    pub_tz = getattr(published.dt, "tz", None)
+    if (pub_tz is None) == (asof_ts.tz is None):
+        return published
+    if published.isna().all():  # nothing to compare: take asof's convention
+        if asof_ts.tz is None:
+            return published.dt.tz_localize(None)
+        return published.dt.tz_localize(asof_ts.tz)
+    pub_text = f"tz-aware ({pub_tz})" if pub_tz is not None else "naive (no time zone)"
+    asof_text = f"tz-aware ({asof_ts.tz})" if asof_ts.tz is not None else "naive (no time zone)"
+    raise ValueError(
+        f"published dates are {pub_text} but asof {asof_ts} is {asof_text}; "
+        "give both with a time zone or both without"
+    )
+
+
 def _follow_dated(w: pd.DataFrame, undated: np.ndarray, dated: np.ndarray) -> np.ndarray:
     """Position of the dated row each undated row provably follows (-1: none).
 
@@ -209,7 +281,11 @@ def consensus(
     2. Rows published after ``asof`` are not yet known: ``"after asof"``.  Rows
        without a numeric price target (a NaN target, or ``kind != 'price'``
        when a ``kind`` column exists, such as "at least 20 % upside" claims)
-       are ``"not a price target"`` and counted in ``excluded``.
+       are ``"not a price target"``; price targets without a broker (NaN or
+       empty: one broker's view cannot be told from another's) are ``"no
+       broker"``; price targets without a currency (NaN or empty) when other
+       rows have one are ``"unknown currency"`` (never averaged into a
+       consensus in another currency).  All three are counted in ``excluded``.
     3. Undated price targets, by ``undated``:
 
        * ``"follow"`` (default): an undated row whose ``previous_target``
@@ -265,7 +341,9 @@ def consensus(
     ------
     ValueError
         Missing columns, several currencies (naming them), non-positive
-        targets, an unknown ``undated`` rule, a non-positive ``max_age_days``.
+        targets, an unknown ``undated`` rule, a non-positive ``max_age_days``,
+        ``published`` values or an ``asof`` that are not dates, tz-aware
+        ``published`` dates with a naive ``asof`` (or the reverse).
     TypeError
         ``targets`` not a DataFrame, non-numeric ``target`` or ``previous_target``.
 
@@ -331,20 +409,24 @@ def consensus(
             raise TypeError(f"targets[{col!r}] must be numeric: {exc}") from exc
     if n:
         check(w["target"].to_numpy(), "target", index=targets.index, allow_nan=True, gt=0)
-    currencies = sorted({str(c) for c in targets["currency"].dropna()})
+    no_currency = _blank(targets["currency"])
+    currencies = sorted({str(c) for c in targets["currency"][~no_currency]})
     if len(currencies) > 1:
         raise ValueError(
             f"targets mix currencies {' and '.join(currencies)}; convert to one currency first"
         )
     currency = currencies[0] if currencies else None
-    w["published"] = pd.to_datetime(targets["published"]).to_numpy()
-    pub = w["published"]
+    if currency is None:
+        no_currency[:] = False  # no row has a currency: nothing to mix with
+    no_broker = _blank(targets["broker"])
+    published = _to_dates(targets["published"])
     if asof is None:
-        asof_ts = pub.max() if pub.notna().any() else None
+        asof_ts = published.max() if published.notna().any() else None
     else:
-        asof_ts = pd.Timestamp(asof)
-        if asof_ts is pd.NaT:
-            raise ValueError(f"asof must be a date, got {asof!r}")
+        asof_ts = _asof(asof)
+        published = _same_tz(published, asof_ts)
+    w["published"] = published.to_numpy()
+    pub = w["published"]
 
     # step 2: not yet known, not a price target
     after = (pub > asof_ts).to_numpy() if asof_ts is not None else np.zeros(n, dtype=bool)
@@ -352,7 +434,7 @@ def consensus(
     if "kind" in targets.columns:
         kind = targets["kind"].astype("string").fillna("price").str.lower().eq("price")
         is_price &= kind.to_numpy(dtype=bool)
-    known = ~after & is_price
+    known = ~after & is_price & ~no_broker & ~no_currency
     dated = known & pub.notna().to_numpy()
     no_date = known & pub.isna().to_numpy()
     # step 3: place undated rows that provably follow a dated one
@@ -382,6 +464,8 @@ def consensus(
     status = np.full(n, "", dtype=object)
     status[after] = "after asof"
     status[~after & ~is_price] = "not a price target"
+    status[~after & is_price & no_broker] = "no broker"
+    status[~after & is_price & ~no_broker & no_currency] = "unknown currency"
     status[no_date & ~follows] = "undated"
     status[placed & ~latest] = "superseded"
     status[latest & stale_mask] = "stale"
@@ -402,7 +486,9 @@ def consensus(
     count = int(values.size)
     stale = int(stale_mask.sum())
     n_undated = int((status == "undated").sum())
-    excluded = int((status == "not a price target").sum())
+    n_no_broker = int((status == "no broker").sum())
+    n_no_currency = int((status == "unknown currency").sum())
+    excluded = int((status == "not a price target").sum()) + n_no_broker + n_no_currency
 
     warnings: list[str] = []
     if count == 0:
@@ -414,6 +500,12 @@ def consensus(
         dispersion = float(values.std(ddof=1) / mean) if count > 1 else float("nan")
     if stale:
         warnings.append(f"{stale} broker target(s) older than {fmt(max_age_days)} days left out")
+    if n_no_broker:
+        warnings.append(f"{n_no_broker} target(s) without a broker left out")
+    if n_no_currency:
+        warnings.append(
+            f"{n_no_currency} target(s) without a currency left out (the others are in {currency})"
+        )
     if n_undated:
         left = w[status == "undated"].sort_values(["broker", "target"], kind="stable")
         names = "; ".join(f"{b} {_fmt_target(t)}" for b, t in zip(left["broker"], left["target"]))
