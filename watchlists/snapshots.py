@@ -595,9 +595,12 @@ def snapshot(
     if own_store:
         store = open_store()
     try:
-        inputs = _read_inputs(wl, day, store, now_utc)
         offline = refresh is None or bool(getattr(refresh, "offline", True))
-        return _assemble(wl, day, now_utc, store, inputs, offline)
+        # One read transaction for the whole snapshot: the latest price, the histories,
+        # the analyst data, the runs and the FX rates all come from one committed state.
+        with store.read_snapshot():
+            inputs = _read_inputs(wl, day, store, now_utc)
+            return _assemble(wl, day, now_utc, store, inputs, offline)
     finally:
         if own_store:
             store.close()

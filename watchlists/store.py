@@ -43,6 +43,7 @@ from watchlists._price_blocks import (
     _PRICE_FIELDS,
     _affected_years,
     _check_all_blocks,
+    _one_snapshot,
     _rebuild_all_blocks,
     _refresh_blocks,
     _wide_table,
@@ -135,6 +136,10 @@ CREATE TABLE IF NOT EXISTS report_runs (
 );
 CREATE INDEX IF NOT EXISTS report_runs_watchlist ON report_runs (watchlist, id);
 """ + _BLOCKS_SCHEMA
+
+
+_OUR_TABLES = frozenset({"meta", "prices", "analyst_consensus", "analyst_actions", "fx_rates",
+                         "fetch_log", "report_runs", "price_blocks"})
 
 
 def default_home() -> Path:
@@ -255,7 +260,12 @@ class Store:
             raise StoreError(f"cannot open the store {self.path}: {exc}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_MS)}")
-            version = self._stored_version(conn)
+            try:
+                version = self._stored_version(conn)
+            except StoreError as exc:
+                raise self._not_a_store(f"{exc}; newer or foreign") from None
+            if version is None:
+                self._refuse_foreign(conn)
             if version is not None and version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has schema version {version}, newer than this version of "
@@ -310,6 +320,18 @@ class Store:
                 (str(SCHEMA_VERSION),),
             )
 
+    def _refuse_foreign(self, conn: sqlite3.Connection) -> None:
+        """A database without our version marker that holds tables we did not create is
+        someone else's: refuse it before any pragma or write touches it."""
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%'")}
+        foreign = sorted(tables - _OUR_TABLES)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+            raise self._not_a_store(f"it is another application's SQLite database, with "
+                                    f"tables {shown} and no watchlists schema version")
+
     @staticmethod
     def _stored_version(conn: sqlite3.Connection) -> int | None:
         has_meta = conn.execute(
@@ -323,7 +345,7 @@ class Store:
         try:
             return int(row[0])
         except ValueError:
-            return 10**9  # unreadable version: treat as "newer", never touch it
+            raise StoreError(f"unreadable schema version {row[0]!r}") from None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -350,6 +372,12 @@ class Store:
     def schema_version(self) -> int:
         version = self._stored_version(self.conn)
         return SCHEMA_VERSION if version is None else version
+
+    def read_snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """One read transaction: every read inside sees the same committed state (one WAL
+        snapshot), whatever another process commits meanwhile. Nests inside a caller's
+        transaction."""
+        return _one_snapshot(self.conn)
 
     def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any exception)."""
