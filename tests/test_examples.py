@@ -92,8 +92,8 @@ def test_daily_report_job_writes_reports(tmp_path):
                  "china-ai-compute"], tmp_path)
     assert proc.returncode == code, proc.stderr[-3000:]
     written = sorted(p.name for p in (tmp_path / "reports").iterdir())
-    assert written == [f"china-ai-compute-2025-12-04.{ext}" for ext in ("csv", "html", "json",
-                                                                         "md")]
+    assert written == [f"china-ai-compute-2025-12-04.{ext}"
+                       for ext in ("csv", "html", "json", "manifest.json", "md")]
     assert "INFO daily_report_job" in proc.stderr and "exit code 1" in proc.stderr
 
 

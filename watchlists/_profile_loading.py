@@ -14,7 +14,10 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import os
+import stat
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +36,7 @@ from watchlists.records import (
     Listing,
     ReferenceQuote,
     parse_date,
+    toml_shape_problem,
 )
 
 COMPANY_COLUMNS = (
@@ -224,6 +228,9 @@ def _company_from_toml(raw: Mapping[str, Any]) -> Company:
 
 
 def _parse_companies(text: str, fname: str, *, allow_empty: bool = False) -> tuple[Company, ...]:
+    problem = toml_shape_problem(text)
+    if problem is not None:
+        raise DataFileError(f"{fname}: {problem}")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -256,11 +263,20 @@ def _parse_companies(text: str, fname: str, *, allow_empty: bool = False) -> tup
                 )
             symbols[sym] = comp.slug
         for key in _keys_of(comp):
-            other = keys.setdefault(key.casefold(), comp.slug)
+            other = keys.setdefault(_fold(key), comp.slug)
             if other != comp.slug:
                 raise DataFileError(f"{where}: name or alias {key!r} also names {other!r}")
         out.append(comp)
     return tuple(out)
+
+
+def _fold(key: str) -> str:
+    """The form in which two names or aliases are compared for collisions: NFKC
+    (fullwidth ``Ｃ`` is ``C``), casefolded, combining marks dropped (dotted ``İ`` and
+    ``I`` alike), so a homoglyph cannot pose as another company."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", key).casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def _keys_of(comp: Company) -> set[str]:
@@ -460,9 +476,30 @@ def _parse_fx_reference(text: str, fname: str) -> tuple[FxRate, ...]:
     return tuple(rec for _, _, rec in rows)
 
 
+MAX_USER_FILE_BYTES = 16 << 20
+"""Largest accepted user data file (16 MiB)."""
+
+
 def _read_user(path: _PathLike) -> tuple[str, str]:
+    """The text of a user data file: only a regular file is read (a FIFO, device or
+    socket is refused without blocking), at most :data:`MAX_USER_FILE_BYTES`."""
     p = Path(path)
     try:
-        return p.read_text(encoding="utf-8-sig"), str(p)
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO cannot block
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise DataFileError(
+                f"{p}: cannot read: not a regular file (a FIFO, device or folder)"
+            )
+        with os.fdopen(fd, "rb") as handle:
+            if st.st_size > MAX_USER_FILE_BYTES:
+                raise DataFileError(
+                    f"{p}: file too large ({st.st_size} bytes; at most {MAX_USER_FILE_BYTES})"
+                )
+            data = handle.read(MAX_USER_FILE_BYTES + 1)
+        if len(data) > MAX_USER_FILE_BYTES:
+            raise DataFileError(f"{p}: file too large (more than {MAX_USER_FILE_BYTES} bytes)")
+        return data.decode("utf-8-sig"), str(p)
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{p}: cannot read: {exc}") from exc

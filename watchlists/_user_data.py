@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -21,6 +22,7 @@ from typing import Any
 
 from watchlists._profile_loading import (
     _KINDS,
+    _fold,
     _keys_of,
     _parse_companies,
     _Prior,
@@ -62,6 +64,8 @@ def _stat(path: str) -> _Stat:
         return None
     except OSError:
         return (-1, -1)  # there but not stat-able: reading it reports the error
+    if not stat.S_ISREG(st.st_mode):
+        return (-2, -2)  # a FIFO, device, directory...: reading it reports the error
     return (st.st_mtime_ns, st.st_size)
 
 
@@ -86,6 +90,8 @@ def _user_universe(b: _Universe, path: Path) -> _Universe:
     text, fname = _read_user(path)
     user = _parse_companies(text, fname, allow_empty=True)
     rule = "user data can add companies but not replace bundled ones"
+    # compared as folded (NFKC, casefold, no combining marks) so homoglyphs collide too
+    bundled_keys = {_fold(k): c.slug for c in b.companies for k in _keys_of(c)}
     for i, comp in enumerate(user, start=1):
         where = f"{fname} company {i} ({comp.slug})"
         if comp.slug in b.by_slug:
@@ -99,7 +105,7 @@ def _user_universe(b: _Universe, path: Path) -> _Universe:
                     f"company {b.by_symbol[sym][0].slug!r}; {rule}"
                 )
         for key in sorted(_keys_of(comp)):
-            other = b.by_key.get(key.casefold())
+            other = bundled_keys.get(_fold(key))
             if other is not None:
                 raise DataFileError(
                     f"{where}: name or alias {key!r} also names bundled company {other!r}; {rule}"

@@ -195,10 +195,31 @@ def _cell_date(value: object) -> str:
 # --------------------------------------------------------------------------- commands
 
 
+_TERMINAL_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))
+                     if c != 0x0A}
+
+
+class _TerminalSafe:
+    """Wraps an output stream so text from data cannot drive the terminal: every control
+    character but the newline (ESC, CR, NUL, BEL, DEL, C1...) is written as ``\\xNN``.
+    Defence in depth: records reject control characters, but store text (provider names)
+    does not pass through them."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(text.translate(_TERMINAL_CONTROL))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
 def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     from . import profiles
     from .definitions import bundled_watchlists, load_watchlist
 
+    out = _TerminalSafe(out)  # type: ignore[assignment]
     print("Bundled watchlists:", file=out)
     for name in bundled_watchlists():
         wl = load_watchlist(name)
@@ -217,6 +238,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     from .market import latest_prices
     from .snapshots import parse_asof
 
+    out = _TerminalSafe(out)  # type: ignore[assignment]
     try:
         comp = profiles.company(args.company)
     except KeyError as exc:
@@ -302,6 +324,20 @@ def _print_refresh_notes(report: RefreshReport, err: TextIO) -> None:
         print(f"analyst data: {analyst_failed} symbol(s) failed", file=err)
 
 
+def _record_run(store, snap, err: TextIO) -> bool:  # type: ignore[no-untyped-def]
+    """Record the run in the store after the reports are written; on a store failure
+    (locked, read-only, full disk) say which file and what was not recorded, and return
+    True (the CLI then exits 1: partial, not bad input)."""
+    try:
+        store.record_run(snap.watchlist.name, snap.asof, snap.generated_at, snap.run_record())
+    except StoreError as exc:
+        print(f"store error: the reports were written, but this run of {snap.watchlist.name} "
+              f"as of {snap.asof} was not recorded in {store.path} ({exc}); the next report "
+              "will not list changes against it", file=err)
+        return True
+    return False
+
+
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .definitions import load_watchlist
     from .reporting import parse_formats, write_report
@@ -329,9 +365,10 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             snap = snapshot(wl, day, store=store, now=now)
         try:
-            paths = write_report(snap, formats, args.out, store=store)
+            paths = write_report(snap, formats, args.out)
         except OSError as exc:
             raise _BadInput(f"cannot write reports to {args.out!r}: {exc}") from None
+        unrecorded = _record_run(store, snap, err)
     table = snap.table
     listed = table[table["symbol"].notna()]
     stale = int(listed["stale"].sum())
@@ -345,6 +382,8 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
           f"{failed} without a price, {len(snap.changes)} change(s), "
           f"{len(snap.warnings)} warning(s)", file=err)
     partial_refresh = refreshed is not None and not refreshed.ok
+    if unrecorded:
+        return EXIT_PARTIAL
     if args.strict and (stale or failed or partial_refresh):
         culprits = [f"{r.symbol} ({r.status})" for r in listed.itertuples()
                     if r.status != "ok"]

@@ -30,12 +30,13 @@ or ``'member'`` (a ``[members.assumptions]`` override); ask with
 :meth:`Assumptions.source_of` or read :attr:`Assumptions.provenance`.
 
 >>> safe_filename("China AI compute (v2)")
-'china-ai-compute-v2'
+'china-ai-compute-v2-a3c6d7e220'
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib.resources
 import math
 import os
@@ -51,7 +52,7 @@ from typing import Literal, NamedTuple
 
 from watchlists._toml_lines import _Context, _Locator, _syntax_error
 from watchlists.errors import DataFileError, DefinitionError
-from watchlists.records import _show, check_currency, check_symbol
+from watchlists.records import _show, check_currency, check_symbol, check_text, toml_shape_problem
 
 __all__ = [
     "ASSUMPTION_KEYS",
@@ -67,6 +68,8 @@ __all__ = [
 
 MAX_FILE_BYTES = 1 << 20
 """Largest accepted watchlist file (1 MiB); a real watchlist is a few kilobytes."""
+MAX_MEMBERS = 2_000
+"""Most members one watchlist may list; a larger universe belongs in a screen."""
 
 Source = Literal["default", "watchlist", "member"]
 _SOURCES: tuple[str, ...] = ("default", "watchlist", "member")
@@ -306,6 +309,14 @@ def _nonempty_str(name: str, value: object) -> str:
     return value
 
 
+def _text(name: str, value: str) -> str:
+    """:func:`~watchlists.records.check_text` (no control characters) as a DefinitionError."""
+    try:
+        return check_text(name, value)
+    except ValueError as exc:
+        raise DefinitionError(str(exc)) from exc
+
+
 def _by_rule(check: Callable[[str, object], str], name: str, value: object) -> str:
     """A non-empty string passing ``check`` (:func:`~watchlists.records.check_symbol` or
     :func:`~watchlists.records.check_currency`), its ``ValueError`` a DefinitionError."""
@@ -352,6 +363,7 @@ class Member:
         if self.symbol is not None:
             _by_rule(check_symbol, "symbol", self.symbol)
         _require("note", self.note, str, "a string")
+        _text("note", self.note)
         _require("overrides", self.overrides, Mapping, "a mapping")
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
         _require("assumptions", self.assumptions, Assumptions, "an Assumptions record")
@@ -403,6 +415,7 @@ class Watchlist:
     def __post_init__(self) -> None:
         _check_name(self.name)
         _require("description", self.description, str, "a string")
+        _text("description", self.description)
         if self.benchmark is not None:
             _by_rule(check_symbol, "benchmark", self.benchmark)
         _by_rule(check_currency, "base_currency", self.base_currency)
@@ -411,6 +424,11 @@ class Watchlist:
         members = tuple(self.members)
         if not members:
             raise DefinitionError("members must list at least one company")
+        if len(members) > MAX_MEMBERS:
+            raise DefinitionError(
+                f"members lists {len(members)} companies; a watchlist may have at most "
+                f"{MAX_MEMBERS}"
+            )
         for index, member in enumerate(members):
             _require(f"members[{index}]", member, Member, "a Member")
         duplicate = _first_duplicate(members)
@@ -545,6 +563,12 @@ class _Parser:
             )
         if not raw_members:
             raise self.error("members is empty: list at least one company", key="members")
+        if len(raw_members) > MAX_MEMBERS:
+            raise self.error(
+                f"members lists {len(raw_members)} companies; a watchlist may have at most "
+                f"{MAX_MEMBERS} (split it, or screen a universe file instead)",
+                key="members",
+            )
         self.members_located = self.locator.member_headers == len(raw_members)
         members = tuple(
             self.member(index, raw, assumptions) for index, raw in enumerate(raw_members)
@@ -688,6 +712,9 @@ def parse_watchlist(text: str, *, source: str) -> Watchlist:
             f"{source}: file too large ({size} bytes; a watchlist may be at most "
             f"{MAX_FILE_BYTES} bytes)"
         )
+    problem = toml_shape_problem(text)
+    if problem is not None:
+        raise DefinitionError(f"{source}: {problem}")
     return _Parser(text, source).parse()
 
 
@@ -792,21 +819,37 @@ def _load_path(path: Path) -> Watchlist:
 def safe_filename(name: str) -> str:
     """A file-name stem for reports: ``[a-z0-9-]``, never empty, no separators, no dot.
 
-    Accents are folded to ASCII, other characters become ``-``, the result is at most
-    80 characters, and Windows device names (``con``, ``nul``...) get a ``-list`` suffix.
+    The mapping is injective, so two watchlists never write the same report files: a
+    name that already is a plain slug (``china-ai-compute``: lowercase ``[a-z0-9]`` words
+    joined by ``-``, at most 80 characters, not a Windows device name) is its own stem;
+    any other name becomes a readable slug (accents folded to ASCII, other characters
+    ``-``) plus ``-`` and the first 10 hex digits of the SHA-256 of the exact name, at
+    most 80 characters in all (``My List`` and ``my_list`` differ).
 
+    >>> safe_filename("china-ai-compute")
+    'china-ai-compute'
     >>> safe_filename("../../etc/passwd")
-    'etc-passwd'
+    'etc-passwd-3754d6cb3a'
     >>> safe_filename("...")
-    'watchlist'
+    'watchlist-ab5df625bc'
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {_type_name(name)}")
+    if (
+        len(name) <= _STEM_MAX
+        and _PLAIN_STEM.fullmatch(name)
+        and name not in _WINDOWS_RESERVED
+        and not _HASHED_STEM.search(name)
+    ):
+        return name
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    slug = slug[:80].rstrip("-")
-    if not slug:
-        return "watchlist"
-    if slug in _WINDOWS_RESERVED:
-        return f"{slug}-list"
-    return slug
+    slug = slug[: _STEM_MAX - _HASH_DIGITS - 1].rstrip("-") or "watchlist"
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{slug}-{digest[:_HASH_DIGITS]}"
+
+
+_STEM_MAX = 80
+_HASH_DIGITS = 10
+_PLAIN_STEM = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_HASHED_STEM = re.compile(rf"-[0-9a-f]{{{_HASH_DIGITS}}}$")

@@ -160,7 +160,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY_SHAPE = re.compile(r"^[A-Z]{3}$")
-_URL = re.compile(r"^https?://[^\s;]+$")
+_URL = re.compile(r"^https?://[^\s;<>\"'`\x00-\x1f\x7f-\x9f]+$")
+# Control characters no text field may hold: C0 (NUL, ESC, CR, LF, TAB...), DEL and C1.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SYMBOL = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^.=_-]{0,23}$")
 _ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 _PART_MONTHS = {
@@ -261,9 +263,56 @@ def check_source_url(field: str, value: object) -> str:
     return value  # type: ignore[return-value]
 
 
+def check_text(field: str, value: str) -> str:
+    """Return ``value`` if it holds no control character (C0 such as NUL, TAB, CR, LF and
+    ESC; DEL; C1): the one text rule of the package, so no data can move a terminal's
+    cursor, set its title or hide text in a report. Raises ``ValueError`` naming ``field``
+    and the value (``repr``)."""
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        _fail(field, value, f"contains the control character {bad.group()!r}; "
+              "text fields must be printable text on one line")
+    return value
+
+
 def _check_str(field: str, value: object, *, empty_ok: bool = False) -> None:
     if not isinstance(value, str) or (not empty_ok and not value.strip()):
         _fail(field, value, "must be a non-empty string")
+    check_text(field, value)
+
+
+MAX_TOML_KEY_DEPTH = 8
+"""Most dotted parts one TOML key or table header may have (``[members.assumptions]``: 2)."""
+MAX_TOML_LINE_CHARS = 16_384
+"""Longest accepted line of a TOML file: a long description fits many times over."""
+_TOML_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+_TOML_DEEP_KEY = re.compile(
+    rf"(?:[A-Za-z0-9_-]+[ \t]*\.[ \t]*){{{MAX_TOML_KEY_DEPTH},}}", re.ASCII
+)
+
+
+def toml_shape_problem(text: str) -> str | None:
+    """Why ``text`` is refused before TOML parsing, or ``None``: a line longer than
+    :data:`MAX_TOML_LINE_CHARS`, or a dotted key deeper than :data:`MAX_TOML_KEY_DEPTH`
+    (``tomllib`` parses deep dotted keys in quadratic time). Linear in ``len(text)``."""
+    in_multiline: str | None = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_TOML_LINE_CHARS:
+            return (f"line {number} is {len(line)} characters long (at most "
+                    f"{MAX_TOML_LINE_CHARS}); refused before parsing")
+        if in_multiline is not None:  # inside a multi-line string: only look for its end
+            if line.count(in_multiline) % 2:
+                in_multiline = None
+            continue
+        for quote in ('"""', "'''"):
+            if line.count(quote) % 2:
+                in_multiline = quote
+                line = line.split(quote, 1)[0]
+                break
+        if _TOML_DEEP_KEY.search(_TOML_STRING.sub("s", line).split("#", 1)[0]):
+            return (f"line {number} has a dotted key of more than {MAX_TOML_KEY_DEPTH} "
+                    "parts; refused before parsing")
+    return None
 
 
 def _check_choice(field: str, value: object, allowed: frozenset[str]) -> None:

@@ -30,7 +30,7 @@ from ._display import (
     pct,
     text,
 )
-from ._io import atomic_write_text, ensure_dir, json_safe
+from ._io import atomic_write_set, atomic_write_text, csv_safe, ensure_dir, json_safe
 from .definitions import safe_filename
 from .snapshots import TABLE_COLUMNS, Snapshot
 
@@ -127,16 +127,23 @@ def render_json(snap: Snapshot) -> str:
 
 
 def render_csv(snap: Snapshot) -> str:
-    """The snapshot table, one row per member, columns in :data:`TABLE_COLUMNS` order."""
-    return snap.table.reindex(columns=list(TABLE_COLUMNS)).to_csv(index=False,
-                                                                 lineterminator="\n")
+    """The snapshot table, one row per member, columns in :data:`TABLE_COLUMNS` order.
+
+    Text cells starting with ``= + - @``, tab or CR get a leading ``'`` (OWASP: a
+    spreadsheet shows them as text instead of running a formula); numbers are unchanged.
+    """
+    table = csv_safe(snap.table.reindex(columns=list(TABLE_COLUMNS)))
+    return table.to_csv(index=False, lineterminator="\n")
 
 
 # --------------------------------------------------------------------------- Markdown
 
 
 def _md_escape(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text from data as inert Markdown: ``& < >`` as HTML entities (no raw HTML reaches
+    a renderer), ``|`` escaped (a cell cannot break its table), line breaks as spaces."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -175,10 +182,10 @@ def _warning_text(w: Any) -> str:
 def render_markdown(snap: Snapshot) -> str:
     """A Markdown report a person reads in a terminal or a pull request."""
     wl = snap.watchlist
-    lines = [f"# {wl.name}", ""]
+    lines = [f"# {_md_escape(wl.name)}", ""]
     if wl.description:
-        lines += [wl.description, ""]
-    lines += [*(f"{h}  " for h in header_lines(snap)), ""]
+        lines += [_md_escape(wl.description), ""]
+    lines += [*(f"{_md_escape(h)}  " for h in header_lines(snap)), ""]
     lines += _md_table(MAIN_HEADERS, main_rows(snap.table))
     lines += ["", "## Named analyst targets", ""]
     if len(snap.targets):
@@ -200,10 +207,11 @@ def render_markdown(snap: Snapshot) -> str:
           text(r["revenue_basis"]), num(r["shares"], 0), r["assumptions"]]
          for _, r in snap.table.iterrows()])
     lines += ["", "## Changes since the last earlier run", ""]
-    lines += [f"- **{c.kind}** {c.symbol or c.company}: {_md_escape(c.detail)} (previous run: "
-              f"as of {c.previous_asof})" for c in snap.changes.itertuples()] or [
+    lines += [f"- **{_md_escape(c.kind)}** {_md_escape(c.symbol or c.company)}: "
+              f"{_md_escape(c.detail)} (previous run: as of {_md_escape(c.previous_asof)})"
+              for c in snap.changes.itertuples()] or [
         "No earlier run of this watchlist, or no changes."]
-    lines += ["", "## Data sources", ""] + [f"- {s}" for s in snap.sources]
+    lines += ["", "## Data sources", ""] + [f"- {_md_escape(s)}" for s in snap.sources]
     lines += ["", "## Warnings", ""]
     lines += [f"- {_md_escape(_warning_text(w))}" for w in snap.warnings.itertuples()] or [
         "None."]
@@ -397,25 +405,39 @@ def write_report(
     *,
     store: Any = None,
 ) -> dict[str, Path]:
-    """Write the snapshot's reports into ``out_dir``; return ``{format: path}``.
+    """Write the snapshot's reports into ``out_dir`` as one set; return ``{format: path}``.
 
     File names are ``<safe watchlist name>-<asof>.<ext>`` (see
-    :func:`~watchlists.definitions.safe_filename`), written atomically. With a
-    ``store``, the snapshot's own table is recorded there as a run of its ``asof``, so
-    the next report of a later date can list what changed.
+    :func:`~watchlists.definitions.safe_filename`). Every format is rendered first, then
+    all are staged to temp files and only then renamed into place
+    (:func:`watchlists._io.atomic_write_set`); a crash while rendering or staging
+    leaves the previous set whole. Last, ``<stem>.manifest.json`` is written: the run id
+    (the snapshot's ``generated_at``), the as-of date and the SHA-256 of every file of
+    the set, so a reader can tell a complete set from one cut short between two renames
+    (a file whose hash differs from the manifest's is not of this run). A link planted
+    at a report's name is replaced, never written through. With a ``store``, the
+    snapshot's own table is recorded there as a run of its ``asof``, so the next report
+    of a later date can list what changed.
     """
+    import hashlib
+
     fmts = parse_formats(formats)
     directory = ensure_dir(out_dir).resolve()
     stem = f"{safe_filename(snapshot.watchlist.name)}-{snapshot.asof.isoformat()}"
-    written: dict[str, Path] = {}
-    for fmt in fmts:
-        path = (directory / f"{stem}.{fmt}").resolve()
-        if path.parent != directory:  # defence in depth: safe_filename already prevents it
-            raise ValueError(f"report name {stem!r} would leave {directory}")
-        text = _RENDERERS[fmt](snapshot)
-        written[fmt] = atomic_write_text(path, text)
+    paths = {fmt: directory / f"{stem}.{fmt}" for fmt in fmts}  # never resolve(): links
+    if any(p.parent != directory for p in paths.values()):  # safe_filename prevents it
+        raise ValueError(f"report name {stem!r} would leave {directory}")
+    data = {fmt: _RENDERERS[fmt](snapshot).encode("utf-8") for fmt in fmts}
+    atomic_write_set({paths[fmt]: data[fmt] for fmt in fmts})
+    manifest = {
+        "run_id": snapshot.generated_at.isoformat(),
+        "watchlist": snapshot.watchlist.name,
+        "asof": snapshot.asof.isoformat(),
+        "files": {paths[f].name: hashlib.sha256(data[f]).hexdigest() for f in fmts},
+    }
+    atomic_write_text(directory / f"{stem}.manifest.json",
+                      json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     if store is not None:
         store.record_run(snapshot.watchlist.name, snapshot.asof, snapshot.generated_at,
                          snapshot.run_record())
-    return written
-
+    return dict(paths)

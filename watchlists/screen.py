@@ -43,7 +43,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._io import atomic_write_bytes, atomic_write_text, ensure_dir
+from ._io import atomic_write_bytes, atomic_write_text, csv_safe, ensure_dir
 from .errors import DataFileError
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def write_screen(table: pd.DataFrame, out_dir: str | Path, stem: str) -> dict[st
     table.to_parquet(buffer, engine="pyarrow")
     return {
         "parquet": atomic_write_bytes(directory / f"{stem}-screen.parquet", buffer.getvalue()),
-        "csv": atomic_write_text(directory / f"{stem}-screen.csv", table.to_csv()),
+        "csv": atomic_write_text(directory / f"{stem}-screen.csv", csv_safe(table).to_csv()),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -115,8 +116,11 @@ def test_odd_watchlist_name_stays_inside_out_dir(tmp_path):
     paths = write_report(snap, "md,json", out_dir)
     for path in paths.values():
         assert path.parent == out_dir.resolve()
-        assert path.name.startswith("my-watch-list-v2-0-beta-2025-12-04.")
-    assert sorted(p.name for p in out_dir.iterdir()) == sorted(p.name for p in paths.values())
+        # a readable slug plus a hash of the exact name (the mapping is injective)
+        assert re.fullmatch(r"my-watch-list-v2-0-beta-[0-9a-f]{10}-2025-12-04\.(md|json)",
+                            path.name), path.name
+    reports = sorted(p.name for p in out_dir.iterdir() if not p.name.endswith(".manifest.json"))
+    assert reports == sorted(p.name for p in paths.values())
 
 
 def test_unicode_name_is_folded_to_ascii(snap, tmp_path):
@@ -127,7 +131,7 @@ def test_unicode_name_is_folded_to_ascii(snap, tmp_path):
     finally:
         object.__setattr__(wl, "name", WL)
     assert paths["md"].parent == tmp_path.resolve()
-    assert paths["md"].name == "arger-ubel-2025-12-04.md"
+    assert re.fullmatch(r"arger-ubel-[0-9a-f]{10}-2025-12-04\.md", paths["md"].name)
 
 
 def test_hostile_name_cannot_escape_even_if_validation_is_bypassed(snap, tmp_path):
@@ -139,5 +143,7 @@ def test_hostile_name_cannot_escape_even_if_validation_is_bypassed(snap, tmp_pat
     finally:
         object.__setattr__(hostile, "name", WL)
     assert paths["md"].parent == out_dir.resolve()
-    assert paths["md"].name == "etc-passwd-2025-12-04.md"
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [paths["md"].name]
+    assert re.fullmatch(r"etc-passwd-[0-9a-f]{10}-2025-12-04\.md", paths["md"].name)
+    files = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    assert files == sorted([paths["md"].name,
+                            paths["md"].name.removesuffix(".md") + ".manifest.json"])

@@ -106,7 +106,7 @@ def test_report_acceptance(tmp_path):
     assert code == 0, err
     stem = "china-ai-compute-2025-12-04"
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
-        f"{stem}.{ext}" for ext in ("md", "html", "csv", "json"))
+        f"{stem}.{ext}" for ext in ("md", "html", "csv", "json", "manifest.json"))
 
     def refuse(token):
         raise AssertionError(f"{token} in JSON")
@@ -309,7 +309,7 @@ class _Recorder:
         self.stale = stale
         monkeypatch.setattr(watchlists.snapshots, "snapshot", self.snapshot)
         monkeypatch.setattr(watchlists.reporting, "write_report",
-                            lambda snap, formats, out, *, store: {"md": Path(out) / "x.md"})
+                            lambda snap, formats, out, **kw: {"md": Path(out) / "x.md"})
 
     def snapshot(self, watchlist, asof=None, *, store=None, now=None, refresh=None):
         self.calls.append({"watchlist": watchlist, "asof": asof, "store": store, "now": now,
@@ -317,7 +317,9 @@ class _Recorder:
         table = pd.DataFrame({"symbol": [CAMBRICON], "stale": [self.stale],
                               "status": ["stale" if self.stale else "ok"]})
         return SimpleNamespace(table=table, asof=asof, changes=[], warnings=[],
-                               offline=refresh is None or refresh.offline)
+                               offline=refresh is None or refresh.offline,
+                               watchlist=watchlist, generated_at=now,
+                               run_record=lambda: {"format": 2, "table": [], "targets": []})
 
 
 def _no_network(monkeypatch) -> None:

@@ -185,9 +185,10 @@ def test_write_report_all_formats(snap, tmp_path):
     assert list(paths) == list(FORMATS)
     stem = f"{safe_filename(WL)}-2025-12-04"
     for fmt, path in paths.items():
-        assert path == (out / f"{stem}.{fmt}").resolve()
+        assert path == out.resolve() / f"{stem}.{fmt}"
         assert path.stat().st_size > 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{stem}.{f}" for f in FORMATS)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(f"{stem}.{f}" for f in FORMATS), f"{stem}.manifest.json"])
     _no_nan(paths["json"].read_text(encoding="utf-8"))
 
 
@@ -195,7 +196,8 @@ def test_write_report_overwrites_atomically_leaving_no_temp_files(snap, tmp_path
     write_report(snap, "md,json", tmp_path)
     paths = write_report(snap, "md,json", tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted(p.name for p in paths.values())
+    stem = paths["md"].name.removesuffix(".md")
+    assert names == sorted([*(p.name for p in paths.values()), f"{stem}.manifest.json"])
     assert not [n for n in names if n.startswith(".") or n.endswith(".tmp")]
 
 
