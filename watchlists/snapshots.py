@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,15 +162,22 @@ def parse_asof(asof: object, now: dt.datetime) -> dt.date:
     if asof is None:
         return today
     if isinstance(asof, str):
+        text = asof.strip()
         try:
-            day = dt.date.fromisoformat(asof.strip())
+            day = dt.date.fromisoformat(text)
         except ValueError:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(f"asof {asof!r} is in ISO format but is not a date on the "
+                                 "calendar") from None
             raise ValueError(f"asof {asof!r} is not a date in ISO format (YYYY-MM-DD)") from None
     else:
         day = as_date("asof", asof)
-    # Allow one day of slack: an exchange east of UTC is already on the next day.
-    if day > today + dt.timedelta(days=1):
-        raise ValueError(f"asof {day.isoformat()} is in the future (today is {today.isoformat()})")
+    # The latest date anywhere on Earth (UTC+14) may already be tomorrow in UTC: a date is
+    # in the future only when no exchange's clock has reached it yet.
+    latest = (now.astimezone(dt.UTC) + dt.timedelta(hours=14)).date()
+    if day > latest:
+        raise ValueError(f"asof {day.isoformat()} is in the future (today is {today.isoformat()}"
+                         " in UTC)")
     if day < dt.date(2000, 1, 1):
         raise ValueError(f"asof {day.isoformat()} is before any data (2000-01-01)")
     return day

@@ -184,3 +184,32 @@ def test_dcf_bounds_margin_years_and_projection_length():
     with pytest.raises(ValueError, match="growth must cover at most 200 years, got 201"):
         dcf(100.0, np.full(201, 0.1), **DCF)
     assert np.isfinite(dcf(100.0, np.full(200, 0.05), **DCF).value_per_share).all()
+
+
+# --------------------------------------------------------------------------- asof
+
+
+def test_asof_tomorrow_only_once_some_exchange_is_there():
+    import datetime as dt
+
+    from watchlists.snapshots import parse_asof
+
+    early = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # 15:00 in UTC+14: still Dec 1
+    with pytest.raises(ValueError, match="2026-12-02 is in the future"):
+        parse_asof("2026-12-02", early)
+    late = dt.datetime(2026, 12, 1, 11, 0, tzinfo=dt.UTC)  # 01:00 on Dec 2 in UTC+14
+    assert parse_asof("2026-12-02", late) == dt.date(2026, 12, 2)
+    with pytest.raises(ValueError, match="2026-12-03 is in the future"):
+        parse_asof("2026-12-03", late)
+
+
+def test_asof_iso_but_not_a_date_says_so():
+    import datetime as dt
+
+    from watchlists.snapshots import parse_asof
+
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match="in ISO format but is not a date on the calendar"):
+        parse_asof("2025-02-29", now)
+    with pytest.raises(ValueError, match="not a date in ISO format"):
+        parse_asof("29/02/2025", now)
