@@ -140,11 +140,6 @@ def html_fragment(snap: Any) -> str:
 
 # --------------------------------------------------------------------------- field formats
 
-def _ratio(value: Any) -> str:
-    return MISSING if _is_missing(value) or not math.isfinite(float(value)) else \
-        f"{float(value):,.2f}"
-
-
 def _count_text(value: Any) -> str:
     return MISSING if _is_missing(value) or not math.isfinite(float(value)) else \
         f"{int(value)}"
@@ -163,9 +158,9 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "price": ("Price", num), "price_date": ("Price date", date_text),
     "ret_1d": ("1D", pct), "ret_1m": ("1M", pct), "ret_3m": ("3M", pct),
     "ret_ytd": ("YTD", pct), "ret_1y": ("1Y", pct), "volatility": ("Volatility", pct),
-    "sharpe": ("Sharpe", _ratio), "max_drawdown": ("Max drawdown", pct),
+    "sharpe": ("Sharpe", num), "max_drawdown": ("Max drawdown", pct),
     "high_52w": ("52w high", num), "high_52w_date": ("52w high date", date_text),
-    "drawdown_from_high": ("From high", pct), "beta": ("Beta", _ratio),
+    "drawdown_from_high": ("From high", pct), "beta": ("Beta", num),
     "consensus_count": ("Analysts", _count_text), "consensus_mean": ("Consensus mean", num),
     "consensus_median": ("Consensus median", num), "consensus_high": ("Consensus high", num),
     "consensus_low": ("Consensus low", num), "consensus_upside": ("Upside", pct),

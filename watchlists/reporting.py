@@ -238,9 +238,6 @@ def _links(urls: Any) -> list[dict[str, str]]:
     return out
 
 
-_NUMERIC = frozenset({"num"})
-
-
 def _cell(value: str, kind: str = "text") -> dict[str, str]:
     """A table cell for the template: its text and its CSS class (``num`` cells are
     right-aligned, ``date`` cells never wrap, ``text`` cells are left-aligned)."""
@@ -356,13 +353,6 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
         "sources": list(snap.sources),
         "warning_groups": warning_groups,
     }
-
-
-def render_html_fragment(snap: Snapshot) -> str:
-    """The table part of the HTML report (what ``Snapshot._repr_html_`` shows)."""
-    from ._display import html_fragment
-
-    return html_fragment(snap)
 
 
 def render_html(snap: Snapshot, *, charts: bool = True) -> str:

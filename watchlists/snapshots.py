@@ -210,7 +210,7 @@ def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
     daily closes and returns of the year to ``asof`` (more than
     :data:`_MIN_RETURNS_FOR_RISK` closes needed); beta is against ``bench``.
     """
-    from valuation import annualized_volatility, beta, max_drawdown
+    from valuation import annualized_volatility, beta, max_drawdown, sharpe_ratio
 
     out = pd.DataFrame(np.nan, index=pd.Index(symbols, dtype=object),
                        columns=[*_RISK_COLUMNS, "closes"])
@@ -235,7 +235,7 @@ def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
     if risky:
         rets = _gap_returns(year[risky]).iloc[1:]
         out.loc[risky, "volatility"] = annualized_volatility(rets)
-        out.loc[risky, "sharpe"] = _sharpe(rets)
+        out.loc[risky, "sharpe"] = sharpe_ratio(rets, risk_free=0.0)
         out.loc[risky, "max_drawdown"] = max_drawdown(year[risky])
         if bench and bench in closes.columns and closes[bench].notna().sum() > 1:
             b = closes[bench][closes.index <= asof].dropna()
@@ -245,13 +245,6 @@ def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
             except ValueError:  # no common dates: beta unknown
                 pass
     return out
-
-
-def _sharpe(returns: pd.DataFrame) -> pd.Series:
-    """Annualised Sharpe ratio per column with a zero risk-free rate."""
-    from valuation import sharpe_ratio
-
-    return sharpe_ratio(returns, risk_free=0.0)
 
 
 def _high_52w(sym: str, highs: pd.Series | None, closes: pd.Series | None,
@@ -633,7 +626,7 @@ class _Warnings:
         return pd.DataFrame(self.rows, columns=list(WARNING_COLUMNS), dtype=object)
 
 
-def _reference_points(wl: Watchlist, asof: pd.Timestamp) -> pd.DataFrame:
+def _reference_points(wl: Watchlist) -> pd.DataFrame:
     quotes = profiles.reference_quotes()
     quotes = quotes[quotes["symbol"].isin(list(wl.symbols))].rename(columns={"origin": "source"})
     return quotes.reindex(columns=[*REFERENCE_COLUMNS, "confidence", "note"])
@@ -656,7 +649,7 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
     risk = _risk_table(closes, listed, bench, asof_ts)
 
     # Sourced data, built into frames once per snapshot rather than once per member.
-    all_quotes = _reference_points(wl, asof_ts)
+    all_quotes = _reference_points(wl)
     known_quotes = all_quotes[all_quotes["date"] <= asof_ts]
     sourced_targets = profiles.targets()
     for index, member in enumerate(wl.members):
