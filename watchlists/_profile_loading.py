@@ -171,12 +171,12 @@ def _read_csv(
 _LISTING_FIELDS = frozenset(
     {"symbol", "exchange", "board", "currency", "primary", "shares_per_unit", "isin", "source_url"}
 )
-_LISTING_REQUIRED = ("symbol", "exchange", "board", "currency", "primary")
+_LISTING_REQUIRED = ("symbol", "currency")
 _COMPANY_FIELDS = frozenset(
     {"slug", "name", "legal_name", "local_name", "country", "role", "aliases", "description",
      "source_url", "listing"}
 )  # fmt: skip
-_COMPANY_REQUIRED = ("slug", "name", "legal_name", "country", "role")
+_COMPANY_REQUIRED = ("slug", "name", "country")
 
 
 def _check_fields(raw: Mapping[str, Any], known: frozenset[str], required: tuple[str, ...]) -> None:
@@ -189,15 +189,30 @@ def _check_fields(raw: Mapping[str, Any], known: frozenset[str], required: tuple
             raise ValueError(f"field {req!r} is missing")
 
 
-def _listing_from_toml(raw: Mapping[str, Any]) -> Listing:
+def _listing_from_toml(raw: Mapping[str, Any], *, only: bool) -> Listing:
+    """One ``[[companies.listing]]`` table. ``exchange`` defaults to the symbol's suffix
+    (:func:`watchlists.exchanges.for_symbol`), ``board`` to ``'main'`` and ``primary`` to
+    true for a company's only listing."""
+    from watchlists.exchanges import for_symbol
+
     _check_fields(raw, _LISTING_FIELDS, _LISTING_REQUIRED)
     spu = raw.get("shares_per_unit", 1.0)
+    exchange = raw.get("exchange")
+    if exchange is None:
+        found = for_symbol(raw["symbol"]) if isinstance(raw["symbol"], str) else None
+        if found is None:
+            raise ValueError(f"field 'exchange' is missing and the suffix of "
+                             f"{raw['symbol']!r} names no exchange we know")
+        exchange = found.code
+    if "primary" not in raw and not only:
+        raise ValueError("field 'primary' is missing (a company with several listings must "
+                         "say which one is primary)")
     return Listing(
         symbol=raw["symbol"],
-        exchange=raw["exchange"],
-        board=raw["board"],
+        exchange=exchange,
+        board=raw.get("board", "main"),
         currency=raw["currency"],
-        primary=raw["primary"],
+        primary=raw.get("primary", True),
         shares_per_unit=float(spu) if isinstance(spu, int) and not isinstance(spu, bool) else spu,
         isin=raw.get("isin"),
         source_url=raw.get("source_url"),
@@ -207,19 +222,20 @@ def _listing_from_toml(raw: Mapping[str, Any]) -> Listing:
 def _company_from_toml(raw: Mapping[str, Any]) -> Company:
     _check_fields(raw, _COMPANY_FIELDS, _COMPANY_REQUIRED)
     listings = []
-    for lst in raw.get("listing", []):
+    raw_listings = raw.get("listing", [])
+    for lst in raw_listings:
         sym = lst.get("symbol", "?") if isinstance(lst, Mapping) else "?"
         try:
-            listings.append(_listing_from_toml(lst))
+            listings.append(_listing_from_toml(lst, only=len(raw_listings) == 1))
         except ValueError as exc:
             raise ValueError(f"listing {sym}: {exc}") from exc
     return Company(
         slug=raw["slug"],
         name=raw["name"],
-        legal_name=raw["legal_name"],
+        legal_name=raw.get("legal_name", raw["name"]),
         local_name=raw.get("local_name", ""),
         country=raw["country"],
-        role=raw["role"],
+        role=raw.get("role"),
         listings=tuple(listings),
         description=raw.get("description", ""),
         aliases=tuple(raw.get("aliases", ())),

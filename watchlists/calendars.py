@@ -1,22 +1,37 @@
 """Exchange sessions and staleness, judged in *sessions* of the listing's exchange.
 
-Calendars come from ``exchange_calendars`` (imported lazily; it is slow to import), picked
-by Yahoo suffix:
+The exchange comes from :func:`watchlists.exchanges.for_symbol` (Yahoo suffix; no suffix
+is New York). Its sessions come from ``exchange_calendars`` (imported lazily; it is slow
+to import); :func:`calendar_basis` says which rule judged a given day:
 
-=============  =========  ================================================================
-suffix         calendar   note
-=============  =========  ================================================================
-``.SS``        XSHG       Shanghai
-``.SZ``        XSHG       exchange_calendars has no XSHE; Shenzhen and Shanghai share the
-                          same mainland holidays and hours, so XSHG is used for both
-``.HK``        XHKG       Hong Kong
-``=X``         WEEKDAY    FX has no exchange: Mon–Fri are sessions, each closing at 23:59 UTC
-``^…``/none    XNYS       New York (indices and US listings)
-=============  =========  ================================================================
+=====================  ============  ============================================================
+symbol                 calendar      rule
+=====================  ============  ============================================================
+``.SS`` / ``.SZ``      XSHG          Shanghai; exchange_calendars has no XSHE and Shenzhen
+                                     shares the mainland holidays and hours
+``.HK``                XHKG          Hong Kong
+none, US ``^`` indices XNYS          New York (NYSE and NASDAQ share it)
+``.L`` ``.T`` ``.AS``  XLON XTKS     every suffix of :data:`watchlists.exchanges.EXCHANGES`
+``.TW`` ``.TO`` ...    XAMS ...      (London, Tokyo, Amsterdam, Taipei, Toronto, Sydney ...)
+``=X``                 WEEKDAY       FX has no exchange: Mon–Fri are sessions, closing 23:59 UTC
+unknown suffix/index   MON-FRI       no calendar: Mon–Fri, nominal 16:00 close in UTC (or in
+                                     the exchange's zone when the exchange is known)
+=====================  ============  ============================================================
 
-A session is *completed* once its close time has passed. Outside the calendar's range
-(exchange_calendars' calendars end around the end of next year) the functions fall back to
-Mon–Fri with the exchange's usual close time and log that they did (no crash).
+A session is *completed* once its close time has passed. Outside a calendar's range
+(exchange_calendars' calendars start 2006-12-01 and end around a year ahead; XSHG, XBOM
+and XSES end 2026-12-31) or when exchange_calendars cannot build it, the days are judged
+*provisionally*, never by bare Mon–Fri (which would make 1 January and the Spring Festival
+trading days): sessions are the exchange's weekdays that are not holidays of
+
+1. the ``holidays`` package's financial calendar of the exchange (XSHG, XSHE, XHKG,
+   XNYS, XLON, XJPX, XTAI, XASX, XTSE ... see ``Exchange.holidays_market``), else
+2. the ``holidays`` package's public holidays of the exchange's country (a weaker rule:
+   Copenhagen, Stockholm, Helsinki, Vienna, Jakarta, Bangkok, Kuala Lumpur, Tel Aviv), else
+3. nothing: Mon–Fri.
+
+Provisional days close at the exchange's regular close (no half days). Such use is logged
+once per calendar (no crash).
 
 ``now`` is always a parameter: a naive datetime is taken as UTC. For a past ``asof`` date
 (point in time) use :func:`end_of_day` — the end of that day in the exchange's zone.
@@ -28,13 +43,16 @@ import datetime as dt
 import functools
 import logging
 import warnings
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from watchlists import exchanges
 from watchlists.records import check_symbol
 
 __all__ = [
+    "calendar_basis",
     "calendar_name",
     "end_of_day",
     "exchange_timezone",
@@ -46,34 +64,63 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-WEEKDAY = "WEEKDAY"
-# Time zone and regular close (local) of each calendar we use; for the Mon–Fri fallback.
-_NOMINAL: dict[str, tuple[str, dt.time]] = {
-    "XSHG": ("Asia/Shanghai", dt.time(15, 0)),
-    "XHKG": ("Asia/Hong_Kong", dt.time(16, 0)),
-    "XNYS": ("America/New_York", dt.time(16, 0)),
-    WEEKDAY: ("UTC", dt.time(23, 59)),
-}
-_SUFFIX = {".SS": "XSHG", ".SZ": "XSHG", ".HK": "XHKG"}
+WEEKDAY = "WEEKDAY"  # FX: Mon–Fri, 23:59 UTC
+MONFRI = "MON-FRI"  # no calendar known: Mon–Fri, nominal close
+_FX_CLOSE = dt.time(23, 59)
+_NOMINAL_CLOSE = dt.time(16, 0)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How one symbol's sessions are judged."""
+
+    name: str  # calendar_name(): an exchange_calendars name, WEEKDAY or MONFRI
+    tz: str
+    close: dt.time
+    exchange: exchanges.Exchange | None
+    why: str  # for WEEKDAY / MONFRI: what calendar_basis says
+
+    @property
+    def calendar(self) -> str | None:
+        return self.exchange.calendar if self.exchange is not None else None
+
+    @property
+    def weekend(self) -> tuple[int, ...]:
+        return self.exchange.weekend if self.exchange is not None else (5, 6)
+
+
+@functools.lru_cache(maxsize=512)
+def _rule(symbol: str) -> _Rule:
+    s = check_symbol("symbol", symbol).upper()
+    if s.endswith("=X"):
+        return _Rule(WEEKDAY, "UTC", _FX_CLOSE, None, "Mon–Fri (FX)")
+    ex = exchanges.for_symbol(s)
+    if ex is None:
+        if s.startswith("^"):
+            why = f"Mon–Fri: no calendar for index {s}"
+        elif "." in s:
+            why = f"Mon–Fri: no calendar for suffix {s[s.rfind('.'):]}"
+        else:
+            why = f"Mon–Fri: no calendar for symbol {s}"
+        return _Rule(MONFRI, "UTC", _NOMINAL_CLOSE, None, why)
+    if ex.calendar is None:
+        why = f"no exchange_calendars calendar for {ex.code}"
+        return _Rule(MONFRI, ex.timezone, ex.close, ex, why)
+    return _Rule(ex.calendar, ex.timezone, ex.close, ex, "")
 
 
 def calendar_name(symbol: str) -> str:
-    """exchange_calendars name for a Yahoo symbol (``'WEEKDAY'`` for FX pairs)."""
-    s = check_symbol("symbol", symbol).upper()
-    if s.endswith("=X"):
-        return WEEKDAY
-    for suffix, name in _SUFFIX.items():
-        if s.endswith(suffix):
-            return name
-    return "XNYS"
+    """exchange_calendars name for a Yahoo symbol (``'WEEKDAY'`` for FX pairs, ``'MON-FRI'``
+    when no calendar is known)."""
+    return _rule(symbol).name
 
 
 def exchange_timezone(symbol: str) -> ZoneInfo:
-    """The exchange's time zone (UTC for FX)."""
-    return ZoneInfo(_NOMINAL[calendar_name(symbol)][0])
+    """The exchange's time zone (UTC for FX and for an unknown exchange)."""
+    return ZoneInfo(_rule(symbol).tz)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=16)
 def _calendar(name: str):
     """The exchange_calendars calendar (immutable; cached because building it is slow)."""
     import exchange_calendars as xcals
@@ -86,6 +133,144 @@ def _calendar(name: str):
         return xcals.get_calendar(name)
 
 
+@functools.lru_cache(maxsize=16)
+def _xcal(name: str | None):
+    """The calendar, or ``None`` when there is none or exchange_calendars cannot build it."""
+    if name is None:
+        return None
+    try:
+        return _calendar(name)
+    except Exception as exc:  # noqa: BLE001 - a broken third-party calendar must not crash us
+        logger.warning("exchange_calendars cannot build %s (%s: %.160s); judging its days "
+                       "provisionally", name, type(exc).__name__, str(exc))
+        return None
+
+
+_NOTED: set[tuple[str, str]] = set()
+
+
+def _note(name: str, what: str) -> None:
+    if (name, what) not in _NOTED:
+        _NOTED.add((name, what))
+        logger.info("%s: %s", name, what)
+
+
+# ------------------------------------------------------------ provisional rules
+def _provisional_source(rule: _Rule) -> tuple[str, str] | None:
+    """('financial', code) / ('country', ISO2) from the holidays package, or None."""
+    ex = rule.exchange
+    if ex is None:
+        return None
+    if ex.holidays_market:
+        return "financial", ex.holidays_market
+    if _holiday_dates("country", ex.country, 2000) is not None:
+        return "country", ex.country
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _holiday_dates(kind: str, code: str, year: int) -> frozenset[dt.date] | None:
+    """Holidays of one year from the holidays package (None if it has no such calendar)."""
+    import holidays
+
+    try:
+        if kind == "financial":
+            table = holidays.financial_holidays(code, years=year)
+        else:
+            table = holidays.country_holidays(code, years=year)
+    except (NotImplementedError, KeyError, ValueError):
+        return None
+    return frozenset(table)
+
+
+def _provisional_sessions(rule: _Rule, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DatetimeIndex:
+    days = pd.date_range(lo, hi, freq="D")
+    if not len(days):
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
+    keep = ~days.day_of_week.isin(rule.weekend)
+    source = _provisional_source(rule) if rule.name != WEEKDAY else None
+    if source is not None:
+        off: set[dt.date] = set()
+        for year in range(lo.year, hi.year + 1):
+            off |= _holiday_dates(source[0], source[1], year) or frozenset()
+        keep &= ~pd.Index(days.date).isin(off)
+    return days[keep].as_unit("ns")
+
+
+def _provisional_phrase(rule: _Rule) -> str:
+    source = _provisional_source(rule)
+    if source is None:
+        return "Mon–Fri (no holiday rules known)"
+    if source[0] == "financial":
+        return "holidays package rules"
+    return f"holidays package {source[1]} public holidays"
+
+
+# ------------------------------------------------------------ sessions
+def _naive(index) -> pd.DatetimeIndex:
+    idx = pd.DatetimeIndex(index)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx.as_unit("ns")
+
+
+def _bounds(cal) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return _day(cal.first_session), _day(cal.last_session)
+
+
+def _sessions(rule: _Rule, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DatetimeIndex:
+    """Sessions in ``[lo, hi]``: the calendar inside its range, provisional rules outside."""
+    if hi < lo:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
+    cal = _xcal(rule.calendar) if rule.name not in (WEEKDAY, MONFRI) else None
+    if cal is None:
+        if rule.name != WEEKDAY:
+            _note(rule.name, f"{rule.why or 'no calendar'}; provisional sessions")
+        return _provisional_sessions(rule, lo, hi)
+    from exchange_calendars.errors import DateOutOfBounds
+
+    first, last = _bounds(cal)
+    a, b = max(lo, first), min(hi, last)
+    if a > b:
+        _note(rule.name, f"outside exchange_calendars' range {first.date()}..{last.date()}; "
+                         f"{_provisional_phrase(rule)}")
+        return _provisional_sessions(rule, lo, hi)
+    try:
+        inside = _naive(cal.sessions_in_range(a, b))
+    except DateOutOfBounds:
+        _note(rule.name, f"exchange_calendars: {a.date()}..{b.date()} out of bounds; "
+                         f"{_provisional_phrase(rule)}")
+        return _provisional_sessions(rule, lo, hi)
+    parts = [inside]
+    if lo < a:
+        parts.insert(0, _provisional_sessions(rule, lo, a - pd.Timedelta(days=1)))
+    if b < hi:
+        parts.append(_provisional_sessions(rule, b + pd.Timedelta(days=1), hi))
+    if len(parts) > 1:
+        _note(rule.name, f"outside exchange_calendars' range {first.date()}..{last.date()}; "
+                         f"{_provisional_phrase(rule)}")
+        return _naive(parts[0].append(parts[1:]))
+    return inside
+
+
+def _closes(rule: _Rule, sessions: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """UTC close of each session: the calendar's (half days included) or the nominal close."""
+    nominal = pd.DatetimeIndex(
+        [pd.Timestamp.combine(day.date(), rule.close) for day in sessions]
+    ).tz_localize(rule.tz).tz_convert("UTC")
+    cal = _xcal(rule.calendar) if rule.name not in (WEEKDAY, MONFRI) else None
+    if cal is None or not len(sessions):
+        return nominal
+    first, last = _bounds(cal)
+    inside = (sessions >= first) & (sessions <= last)
+    if not inside.any():
+        return nominal
+    actual = pd.Series(cal.closes).reindex(sessions[inside])
+    out = pd.Series(nominal, index=sessions)
+    out[inside] = pd.DatetimeIndex(actual.array).tz_convert("UTC")
+    return pd.DatetimeIndex(out.array)
+
+
 def _utc(now: dt.datetime | pd.Timestamp) -> pd.Timestamp:
     ts = pd.Timestamp(now)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -95,7 +280,35 @@ def _day(value: object) -> pd.Timestamp:
     ts = pd.Timestamp(value)  # type: ignore[arg-type]
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
-    return ts.normalize()
+    return ts.normalize().as_unit("ns")
+
+
+def calendar_basis(symbol: str, day: object) -> str:
+    """Which rule judges ``day`` for ``symbol``: a short phrase for users.
+
+    e.g. ``'XSHG (exchange_calendars)'``, ``"XSHG provisional: holidays package rules past
+    exchange_calendars' end 2026-12-31"``, ``'Mon–Fri: no calendar for suffix .XX'``,
+    ``'Mon–Fri (FX)'``.
+    """
+    rule = _rule(symbol)
+    if rule.name == WEEKDAY:
+        return rule.why
+    if rule.exchange is None:
+        return rule.why
+    if rule.name == MONFRI:
+        return f"{rule.exchange.code} provisional: {_provisional_phrase(rule)} ({rule.why})"
+    cal = _xcal(rule.calendar)
+    if cal is None:
+        return (f"{rule.name} provisional: {_provisional_phrase(rule)} "
+                f"(exchange_calendars cannot build {rule.name})")
+    first, last = _bounds(cal)
+    d = _day(day)
+    if first <= d <= last:
+        return f"{rule.name} (exchange_calendars)"
+    phrase = _provisional_phrase(rule)
+    if d > last:
+        return f"{rule.name} provisional: {phrase} past exchange_calendars' end {last.date()}"
+    return f"{rule.name} provisional: {phrase} before exchange_calendars' start {first.date()}"
 
 
 def end_of_day(symbol: str, day: object) -> pd.Timestamp:
@@ -105,40 +318,20 @@ def end_of_day(symbol: str, day: object) -> pd.Timestamp:
     return local.tz_localize(tz).tz_convert("UTC")
 
 
-def _weekday_close(name: str, session: pd.Timestamp) -> pd.Timestamp:
-    tz, close = _NOMINAL[name]
-    return pd.Timestamp.combine(session.date(), close).tz_localize(tz).tz_convert("UTC")
-
-
-def _in_range(cal, day: pd.Timestamp) -> bool:
-    return cal.first_session <= day <= cal.last_session
-
-
-def _fallback_note(name: str, day: pd.Timestamp) -> None:
-    logger.info("%s calendar does not cover %s; using Mon–Fri sessions", name, day.date())
-
-
 def last_completed_session(symbol: str, now: dt.datetime | pd.Timestamp) -> pd.Timestamp:
     """The latest session of ``symbol``'s exchange whose close is at or before ``now``."""
-    name = calendar_name(symbol)
+    rule = _rule(symbol)
     now_utc = _utc(now)
-    tz = _NOMINAL[name][0]
-    local_day = now_utc.tz_convert(tz).tz_localize(None).normalize()
-    if name != WEEKDAY:
-        cal = _calendar(name)
-        if _in_range(cal, local_day) and _in_range(cal, local_day - pd.Timedelta(days=40)):
-            sessions = cal.sessions_in_range(local_day - pd.Timedelta(days=40), local_day)
-            closes = pd.DatetimeIndex(cal.closes.loc[sessions].array)
-            done = sessions[closes <= now_utc]
-            if len(done):
-                return pd.Timestamp(done[-1]).tz_localize(None).as_unit("ns")
-        else:
-            _fallback_note(name, local_day)
-    day = local_day
+    local_day = _day(now_utc.tz_convert(rule.tz).tz_localize(None))
+    span = 40
     while True:
-        if day.weekday() < 5 and _weekday_close(name, day) <= now_utc:
-            return day.as_unit("ns")
-        day -= pd.Timedelta(days=1)
+        sessions = _sessions(rule, local_day - pd.Timedelta(days=span), local_day)
+        done = sessions[_closes(rule, sessions) <= now_utc]
+        if len(done):
+            return pd.Timestamp(done[-1]).as_unit("ns")
+        if span > 1000:  # pragma: no cover - no rule closes a market for years
+            raise RuntimeError(f"no session of {symbol} within {span} days before {now_utc}")
+        span *= 4
 
 
 def is_stale(symbol: str, price_date: object, now: dt.datetime | pd.Timestamp) -> bool:
@@ -153,30 +346,16 @@ def sessions_back(symbol: str, date: object, n: int) -> pd.Timestamp:
     """
     if not isinstance(n, int) or n < 0:
         raise ValueError(f"n must be an int >= 0, got {n!r}")
-    name = calendar_name(symbol)
+    rule = _rule(symbol)
     day = _day(date)
-    if name != WEEKDAY:
-        cal = _calendar(name)
-        lookback = day - pd.Timedelta(days=7 * n // 5 + 40)
-        if _in_range(cal, day) and _in_range(cal, lookback):
-            sessions = cal.sessions_in_range(lookback, day)
-            if len(sessions) > n:
-                return pd.Timestamp(sessions[-1 - n]).tz_localize(None).as_unit("ns")
-        _fallback_note(name, day)
-    while day.weekday() >= 5:
-        day -= pd.Timedelta(days=1)
-    return (day - pd.offsets.BDay(n)).normalize().as_unit("ns")
+    span = 7 * n // 5 + 40
+    while True:
+        sessions = _sessions(rule, day - pd.Timedelta(days=span), day)
+        if len(sessions) > n:
+            return pd.Timestamp(sessions[-1 - n]).as_unit("ns")
+        span *= 2
 
 
 def sessions_between(symbol: str, start: object, end: object) -> pd.DatetimeIndex:
-    """Sessions in ``[start, end]`` (inclusive); Mon–Fri outside the calendar's range."""
-    name = calendar_name(symbol)
-    lo, hi = _day(start), _day(end)
-    if hi < lo:
-        return pd.DatetimeIndex([], dtype="datetime64[ns]")
-    if name != WEEKDAY:
-        cal = _calendar(name)
-        if _in_range(cal, lo) and _in_range(cal, hi):
-            return pd.DatetimeIndex(cal.sessions_in_range(lo, hi)).tz_localize(None).as_unit("ns")
-        _fallback_note(name, lo)
-    return pd.bdate_range(lo, hi).as_unit("ns")
+    """Sessions in ``[start, end]`` (inclusive); provisional rules outside the calendar."""
+    return _sessions(_rule(symbol), _day(start), _day(end))

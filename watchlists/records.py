@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, NoReturn
 
+from watchlists.exchanges import EXCHANGE_CODES
+
 __all__ = [
     "CONFIDENCES",
     "EXCHANGES",
@@ -64,8 +66,9 @@ ISO_CURRENCIES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-#: Exchanges a listing may trade on.
-EXCHANGES: frozenset[str] = frozenset({"SSE", "SZSE", "HKEX", "NYSE", "NASDAQ"})
+#: Exchanges a listing may trade on: every code of :data:`watchlists.exchanges.EXCHANGES`
+#: (NYSE, NASDAQ, SSE, SZSE, HKEX, LSE, TSE, AMS, XETRA, TWSE, ...).
+EXCHANGES: frozenset[str] = EXCHANGE_CODES
 
 #: Company roles in the AI-compute value chain.
 #: ai-chips: AI accelerator designers; gpu: GPU makers; cpu: CPU / x86 makers;
@@ -427,7 +430,7 @@ class Company:
     legal_name: str
     local_name: str
     country: str
-    role: str
+    role: str | None = None
     listings: tuple[Listing, ...] = ()
     description: str = ""
     aliases: tuple[str, ...] = ()
@@ -441,7 +444,8 @@ class Company:
         _check_str("local_name", self.local_name, empty_ok=True)
         if not isinstance(self.country, str) or not _COUNTRY.match(self.country):
             _fail("country", self.country, "is not an ISO 3166 alpha-2 code (e.g. 'CN', 'US')")
-        _check_choice("role", self.role, ROLES)
+        if self.role is not None:  # the AI-chain role of the bundled data; optional
+            _check_choice("role", self.role, ROLES)
         if not isinstance(self.listings, tuple) or not all(
             isinstance(x, Listing) for x in self.listings
         ):

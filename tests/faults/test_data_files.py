@@ -361,7 +361,14 @@ COMPANY_CASES = [
     ("bad isin", GOOD_COMPANY + 'isin = "XX1"\n', "isin 'XX1' is not an ISIN"),
     ("bad source url", GOOD_COMPANY + 'source_url = "sec filing"\n', "source_url 'sec filing'"),
     ("unknown field", GOOD_COMPANY + "ticker = 1\n", "unknown field(s) ['ticker']"),
-    ("missing field", GOOD_COMPANY.replace('role = "ai-chips"\n', ""), "field 'role' is missing"),
+    ("missing field", GOOD_COMPANY.replace('country = "CN"\n', ""),
+     "field 'country' is missing"),
+    ("missing exchange, unknown suffix",
+     GOOD_COMPANY.replace('exchange = "SSE"\n', "").replace("688256.SS", "688256.XX"),
+     "field 'exchange' is missing and the suffix of '688256.XX' names no exchange"),
+    ("primary not said among two listings",
+     GOOD_COMPANY.replace("primary = true\n", "") + '[[company.listing]]\nsymbol = "CAMB"\n'
+     'currency = "USD"\n', "field 'primary' is missing"),
     (
         "duplicate slug",
         GOOD_COMPANY + GOOD_COMPANY,
