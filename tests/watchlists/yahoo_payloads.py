@@ -14,8 +14,11 @@ Routes: ``fc.yahoo.com`` (cookie, any), ``guce.yahoo.com`` / ``consent.yahoo.com
 ``/v1/test/getcrumb`` (crumb text), ``/v8/finance/chart/<SYM>`` (filtered to
 ``[period1, period2)``, or the last bar for ``range=``; 404 "No data found" if unknown),
 ``/v10/finance/quoteSummary/<SYM>`` (the requested modules the symbol has; 404 "No
-fundamentals data found" if none), ``/v7/finance/quote`` and the fundamentals timeseries
-(used by ``Ticker.info``).
+fundamentals data found" if none), ``/v7/finance/quote``, the fundamentals timeseries
+``/ws/fundamentals-timeseries/v1/finance/timeseries/<SYM>`` (statements and
+``Ticker.info``'s trailingPegRatio: see :func:`fundamentals_timeseries`) and
+``finance.yahoo.com/calendar/earnings`` (``Ticker.get_earnings_dates``: see
+:func:`earnings_page`).
 """
 
 from __future__ import annotations
@@ -165,6 +168,57 @@ def upgrade_downgrade_history(rows: list[dict]) -> dict:
     return {"history": rows, "maxAge": 86400}
 
 
+def timeseries_point(as_of: str, value: float, currency: str, period_type: str) -> dict:
+    """One data point of a fundamentals-timeseries series, as Yahoo sends it."""
+    return {"dataId": 20_000 + sum(map(ord, as_of)) % 1000, "asOfDate": as_of,
+            "periodType": period_type, "currencyCode": currency,
+            "reportedValue": {"raw": value, "fmt": f"{value / 1e9:.2f}B"}}
+
+
+def fundamentals_timeseries(symbol: str, requested: list[str],
+                            series: dict[str, dict[str, float]], currency: str,
+                            period1: int | None = None, period2: int | None = None) -> dict:
+    """The ``/ws/fundamentals-timeseries/v1/finance/timeseries/<SYM>`` JSON.
+
+    ``requested``: the ``type`` keys asked (``annualTotalRevenue``, ...); ``series``: type
+    key → {asOfDate 'YYYY-MM-DD': value} the symbol has. As Yahoo does, every requested
+    type gets an entry: ``meta`` + ``timestamp`` + the points when there is data in
+    ``[period1, period2]``, ``meta`` alone otherwise (so a symbol without statements gets
+    only meta entries). ``periodType``: 12M for ``annual``, 3M for ``quarterly``, TTM else.
+    """
+    result = []
+    for key in requested:
+        entry: dict = {"meta": {"symbol": [symbol], "type": [key]}}
+        points = []
+        for as_of, value in sorted((series.get(key) or {}).items()):
+            ts = int(pd.Timestamp(as_of, tz="UTC").timestamp())
+            if (period1 is not None and ts < period1) or (period2 is not None and ts > period2):
+                continue
+            period_type = ("12M" if key.startswith("annual")
+                           else "3M" if key.startswith("quarterly") else "TTM")
+            points.append((ts, timeseries_point(as_of, value, currency, period_type)))
+        if points:
+            entry["timestamp"] = [ts for ts, _ in points]
+            entry[key] = [pt for _, pt in points]
+        result.append(entry)
+    return {"timeseries": {"result": result, "error": None}}
+
+
+def earnings_page(symbol: str, rows: list[tuple[str, float | None, float | None]]) -> str:
+    """Yahoo's ``/calendar/earnings?symbol=`` HTML: one table, or none when ``rows`` is
+    empty. ``rows``: ("Month D, YYYY at H AM EDT", estimate, reported)."""
+    if not rows:
+        return "<html><body><p>No earnings data</p></body></html>"
+    body = "".join(
+        f"<tr><td>{symbol}</td><td>Synthetic Co</td><td>{when}</td>"
+        f"<td>{'-' if est is None else est}</td><td>{'-' if rep is None else rep}</td>"
+        f"<td>-</td></tr>" for when, est, rep in rows)
+    return ("<html><body><table><thead><tr><th>Symbol</th><th>Company</th>"
+            "<th>Earnings Date</th><th>EPS Estimate</th><th>Reported EPS</th>"
+            "<th>Surprise (%)</th></tr></thead><tbody>" + body + "</tbody></table>"
+            "</body></html>")
+
+
 def _response(url: str, status: int, body: object) -> Response:
     r = Response()
     r.url = url
@@ -185,11 +239,17 @@ class YahooReplaySession(CurlSession):
 
     def __init__(self, listings: dict[str, Listing] | None = None,
                  summaries: dict[str, dict[str, dict]] | None = None,
-                 quotes: dict[str, dict] | None = None) -> None:
+                 quotes: dict[str, dict] | None = None,
+                 timeseries: dict[str, dict[str, dict[str, float]]] | None = None,
+                 statement_currency: dict[str, str] | None = None,
+                 earnings: dict[str, str] | None = None) -> None:
         super().__init__()
         self.listings = dict(listings or {})
         self.summaries = dict(summaries or {})
         self.quotes = dict(quotes or {})
+        self.timeseries = dict(timeseries or {})  # symbol -> type key -> {asOfDate: value}
+        self.statement_currency = dict(statement_currency or {})
+        self.earnings = dict(earnings or {})  # symbol -> /calendar/earnings HTML
         self.calls: list[tuple[str, str, dict[str, str]]] = []  # (host, path, query)
         self.unexpected: list[str] = []
         self._log_lock = threading.Lock()
@@ -238,5 +298,15 @@ class YahooReplaySession(CurlSession):
             found = [self.quotes[s] for s in q.get("symbols", "").split(",") if s in self.quotes]
             return 200, {"quoteResponse": {"result": found, "error": None}}
         if path.startswith("/ws/fundamentals-timeseries/v1/finance/timeseries/"):
-            return 200, {"timeseries": {"result": [], "error": None}}
+            symbol = path.rsplit("/", 1)[1]
+            if symbol not in self.timeseries:
+                return 200, {"timeseries": {"result": [], "error": None}}
+            requested = [t for t in q.get("type", "").split(",") if t]
+            return 200, fundamentals_timeseries(
+                symbol, requested, self.timeseries[symbol],
+                self.statement_currency.get(symbol, "USD"),
+                int(q["period1"]) if "period1" in q else None,
+                int(q["period2"]) if "period2" in q else None)
+        if host == "finance.yahoo.com" and path == "/calendar/earnings":
+            return 200, self.earnings.get(q.get("symbol", ""), earnings_page("", []))
         return None, None
