@@ -37,6 +37,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from watchlists import _store_company
 from watchlists._io import json_safe
 from watchlists._price_blocks import (
     _BLOCKS_SCHEMA,
@@ -48,14 +49,17 @@ from watchlists._price_blocks import (
     _refresh_blocks,
     _wide_table,
 )
+from watchlists._store_company import COMPANY_SCHEMA, COMPANY_TABLES
 from watchlists.errors import StoreError
 from watchlists.records import as_date
 
 __all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "Store", "default_home", "open_store"]
 
-SCHEMA_VERSION = 2
-"""Version history: 1 — initial schema; 2 — adds the ``price_blocks`` read model (a store at
-version 1 is migrated in place, in one transaction, when opened)."""
+SCHEMA_VERSION = 3
+"""Version history: 1 — initial schema; 2 — adds the ``price_blocks`` read model; 3 — adds
+``profiles``, ``fundamentals`` and ``fundamentals_fetches`` (see
+:mod:`watchlists._store_company`). An older store is migrated in place, in one
+transaction, when opened."""
 STORE_FILENAME = "watchlists.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_MS = 30_000
@@ -135,11 +139,11 @@ CREATE TABLE IF NOT EXISTS report_runs (
     payload      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS report_runs_watchlist ON report_runs (watchlist, id);
-""" + _BLOCKS_SCHEMA
+""" + _BLOCKS_SCHEMA + ";\n" + COMPANY_SCHEMA
 
 
 _OUR_TABLES = frozenset({"meta", "prices", "analyst_consensus", "analyst_actions", "fx_rates",
-                         "fetch_log", "report_runs", "price_blocks"})
+                         "fetch_log", "report_runs", "price_blocks", *COMPANY_TABLES})
 
 
 def default_home() -> Path:
@@ -386,10 +390,12 @@ class Store:
     # -- prices --------------------------------------------------------------------
 
     def merge_prices(
-        self, frame: pd.DataFrame, *, source: str, fetched_at: dt.datetime | None = None
+        self, frame: pd.DataFrame, *, source: str | None, fetched_at: dt.datetime | None = None
     ) -> tuple[int, int]:
         """Upsert tidy price rows in one transaction; return ``(added, updated)``.
 
+        ``source`` names where the rows came from; ``None`` takes each row's own
+        ``source`` column (a user file mixing feeds is still one transaction).
         ``updated`` counts existing rows whose values changed (a late correction);
         re-sent identical rows are not rewritten and not counted.
         """
@@ -432,9 +438,17 @@ class Store:
         return added + updated
 
     @staticmethod
-    def _price_rows(frame: pd.DataFrame, source: str, fetched_at: str) -> list[tuple]:
-        if not isinstance(source, str) or not source:
+    def _price_rows(frame: pd.DataFrame, source: str | None, fetched_at: str) -> list[tuple]:
+        if source is None:
+            if "source" not in frame.columns:
+                raise ValueError("source=None needs a 'source' column in the price frame")
+            sources = frame["source"].astype(str).tolist()
+            if any(not s for s in sources):
+                raise ValueError("every row's source must be a non-empty string")
+        elif not isinstance(source, str) or not source:
             raise ValueError(f"source must be a non-empty string, got {source!r}")
+        else:
+            sources = list(itertools.repeat(source, len(frame)))
         missing = [c for c in ("symbol", "date", "close") if c not in frame.columns]
         if missing:
             raise ValueError(f"price frame lacks columns {missing}")
@@ -452,7 +466,7 @@ class Store:
                 col[i] = None
             cols.append(col)
         symbols = frame["symbol"].astype(str).tolist()
-        return list(zip(symbols, dates, *cols, itertools.repeat(source, len(frame)),
+        return list(zip(symbols, dates, *cols, sources,
                         itertools.repeat(fetched_at, len(frame)), strict=True))
 
     def read_prices(
@@ -626,6 +640,48 @@ class Store:
                              columns=cols)
         frame["date"] = pd.to_datetime(frame["date"], format="ISO8601").astype("datetime64[ns]")
         return frame
+
+    # -- profiles and fundamentals -------------------------------------------------
+
+    def upsert_profile(self, data: object) -> int:
+        """Store a :class:`~watchlists.providers.ProfileData` fetch (only when ``ok``)."""
+        with self.transaction() as conn:
+            return _store_company.upsert_profile(conn, data, _iso_time(data.fetched_at))  # type: ignore[attr-defined]
+
+    def read_profiles(self, symbols: Iterable[str], *, asof: object = None) -> pd.DataFrame:
+        """The latest stored profile per symbol (case-insensitive), fetched on or before
+        ``asof`` when given; columns :data:`~watchlists._store_company.PROFILE_COLUMNS`."""
+        syms = _symbols(symbols) or []
+        nxt = None
+        if asof is not None:
+            nxt = (pd.Timestamp(_iso_date(asof, "asof")) + pd.Timedelta(days=1)).strftime(
+                "%Y-%m-%d")
+        return _store_company.read_profiles(self.conn, syms, nxt)
+
+    def upsert_fundamentals(self, symbol: str, frame: pd.DataFrame, *, source: str,
+                            fetched_at: dt.datetime, status: str = "ok") -> int:
+        """Store statement figures (versioned by ``known_from``) and record the fetch, in
+        one transaction; return the versions added (see :mod:`watchlists._store_company`)."""
+        fetched = _iso_time(fetched_at)
+        with self.transaction() as conn:
+            added = _store_company.upsert_fundamentals(conn, symbol, frame, source=source,
+                                                       fetched_at=fetched)
+            _store_company.record_fundamentals_fetch(conn, symbol, fetched, status)
+        return added
+
+    def read_fundamentals(self, symbols: Iterable[str], *, asof: object = None
+                          ) -> pd.DataFrame:
+        """Statement figures known on ``asof`` (``known_from <= asof``; all when None): per
+        (symbol, metric, freq, period_end) the latest version then known."""
+        syms = _symbols(symbols) or []
+        day = None if asof is None else _iso_date(asof, "asof")
+        return _store_company.read_fundamentals(self.conn, syms, day)
+
+    def fundamentals_fetches(self, symbols: Iterable[str]
+                             ) -> dict[str, tuple[pd.Timestamp, str, pd.Timestamp | None, bool]]:
+        """``symbol -> (fetched_at, status, latest period end, has quarterly figures)`` of
+        the last statement fetch."""
+        return _store_company.fundamentals_fetches(self.conn, _symbols(symbols) or [])
 
     # -- fx ------------------------------------------------------------------------
 

@@ -101,7 +101,7 @@ def store(tmp_path):
 
 
 def test_new_store_has_blocks_at_current_version(store):
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
     tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
     assert "price_blocks" in tables
     assert store.check_blocks() == []
@@ -233,7 +233,7 @@ def test_version_1_store_is_migrated_in_place(tmp_path):
     frame = v1_frame()
     make_v1_store(home, frame)
     with open_store(home) as s:
-        assert s.schema_version == 2
+        assert s.schema_version == 3
         assert s.conn.execute("SELECT count(*) FROM price_blocks").fetchone()[0] == 5
         assert s.check_blocks() == []
         got = s.read_prices()
@@ -247,7 +247,7 @@ def test_version_1_store_is_migrated_in_place(tmp_path):
                             np.random.default_rng(4)), source="t")
         assert s.check_blocks() == []
     with open_store(home) as s:  # reopening does not migrate again
-        assert s.schema_version == 2 and s.check_blocks() == []
+        assert s.schema_version == 3 and s.check_blocks() == []
 
 
 def test_failed_migration_leaves_version_1(tmp_path, monkeypatch):
@@ -271,7 +271,7 @@ def test_failed_migration_leaves_version_1(tmp_path, monkeypatch):
         conn.close()
     monkeypatch.undo()
     with open_store(home) as s:
-        assert s.schema_version == 2 and s.check_blocks() == []
+        assert s.schema_version == 3 and s.check_blocks() == []
 
 
 def _open_and_read(home: str) -> None:
@@ -290,4 +290,4 @@ def test_concurrent_openers_migrate_once(tmp_path):
         p.join(30)
         assert p.exitcode == 0
     with open_store(home) as s:
-        assert s.schema_version == 2 and s.check_blocks() == []
+        assert s.schema_version == 3 and s.check_blocks() == []
