@@ -61,8 +61,9 @@ def fake_resolve(key, *, kind):
     if kind == "symbol":
         if folded in symbols:
             return symbols[folded]
-        close = difflib.get_close_matches(key.upper(), [s for _, s in symbols.values()])
-        raise KeyError(f"unknown symbol {key!r}; close matches: {close}")
+        from watchlists.records import check_symbol
+
+        return None, check_symbol("symbol", key).upper()  # a bare Yahoo symbol
     for slug, (name, listings) in FAKE_PROFILES.items():
         if folded in (slug, name.casefold()) or folded in (s.casefold() for s in listings):
             return slug, (listings[0] if listings else None)

@@ -342,14 +342,16 @@ class Member:
     """One watchlist entry.
 
     ``key`` is the entry as written (the ``symbol`` when given, else the ``company``);
-    ``company`` is the profile slug; ``symbol`` the Yahoo symbol watched (the primary
-    listing for a company key; ``None`` only for an unlisted company); ``overrides`` the
-    member's own assumption table as written (read-only); ``assumptions`` the merged,
-    validated record (defaults < watchlist < member).
+    ``company`` is the slug of its bundled or user profile, or ``None`` for a *bare*
+    Yahoo symbol (any ticker on any exchange: its profile comes from the provider on
+    refresh); ``symbol`` the Yahoo symbol watched (the primary listing for a company
+    key; ``None`` only for an unlisted company); ``overrides`` the member's own
+    assumption table as written (read-only); ``assumptions`` the merged, validated
+    record (defaults < watchlist < member).
     """
 
     key: str
-    company: str
+    company: str | None
     symbol: str | None
     note: str = ""
     overrides: Mapping[str, object] = field(
@@ -359,7 +361,10 @@ class Member:
 
     def __post_init__(self) -> None:
         _nonempty_str("key", self.key)
-        _nonempty_str("company", self.company)
+        if self.company is not None:
+            _nonempty_str("company", self.company)
+        elif self.symbol is None:
+            raise DefinitionError("a member needs a company or a symbol")
         if self.symbol is not None:
             _by_rule(check_symbol, "symbol", self.symbol)
         _require("note", self.note, str, "a string")
@@ -372,6 +377,11 @@ class Member:
     def listed(self) -> bool:
         """``False`` for an unlisted company (no symbol, no price)."""
         return self.symbol is not None
+
+    @property
+    def bare(self) -> bool:
+        """``True`` for a Yahoo symbol without a bundled or user profile."""
+        return self.company is None
 
     @property
     def identity(self) -> str:
@@ -457,22 +467,47 @@ class Watchlist:
 # --------------------------------------------------------------------------- resolution
 
 
-def _resolve_member(key: str, *, kind: Literal["company", "symbol"]) -> tuple[str, str | None]:
+def _resolve_member(key: str, *, kind: Literal["company", "symbol"]
+                    ) -> tuple[str | None, str | None]:
     """Resolve a member key through :mod:`watchlists.profiles` to ``(slug, symbol)``.
 
     ``kind='company'``: slug, name, alias or symbol -> the company's primary listing
-    (``None`` when unlisted). ``kind='symbol'``: a Yahoo symbol -> that listing.
-    Raises ``KeyError`` (message with close matches) for an unknown key. This is the
+    (``None`` when unlisted); an unknown key raises ``KeyError`` (message with close
+    matches). ``kind='symbol'``: a Yahoo symbol -> that listing, or ``(None, SYMBOL)``
+    (upper-cased) for a symbol without a profile of ours: a bare member. This is the
     one seam tests replace with a fake resolver.
     """
     from watchlists import profiles  # imported lazily: data loads only when needed
 
     if kind == "symbol":
-        company, listing = profiles.listing(key)
+        try:
+            company, listing = profiles.listing(key)
+        except KeyError:
+            # Any Yahoo symbol is a member; without a profile of ours it is bare.
+            return None, check_symbol("symbol", key).upper()
         return company.slug, listing.symbol
     company = profiles.company(key)
     primary = company.primary_listing
     return company.slug, (primary.symbol if primary is not None else None)
+
+
+def _shorthand_kind(item: str) -> Literal["company", "symbol"]:
+    """How a string in ``members = [...]`` is read: one of our listings' symbols means
+    that listing (``BABA``, not Alibaba's primary line); else a company key of ours
+    (slug, name or alias: its primary listing); else a Yahoo symbol."""
+    from watchlists import profiles
+
+    try:
+        profiles.listing(item.strip())
+    except KeyError:
+        pass
+    else:
+        return "symbol"
+    try:
+        profiles.company(item.strip())
+    except KeyError:
+        return "symbol"
+    return "company"
 
 
 def _lookup_message(kind: str, key: str, exc: BaseException) -> str:
@@ -557,7 +592,8 @@ class _Parser:
         raw_members = data["members"]
         if not isinstance(raw_members, list):
             raise self.error(
-                f"members must be an array of tables ([[members]]), got "
+                f"members must be an array of tables ([[members]]) or of strings "
+                f"(members = [\"MSFT\", \"cambricon\"]), got "
                 f"{_type_name(raw_members)} {_show(raw_members)}",
                 key="members",
             )
@@ -579,7 +615,8 @@ class _Parser:
             raise self.error(
                 _duplicate_message(members, first, second),
                 context=("members", second),
-                key="symbol" if "symbol" in raw_members[second] else "company",
+                key="symbol" if isinstance(raw_members[second], str)
+                or "symbol" in raw_members[second] else "company",
                 member=(second, members[second].key),
             )
         try:
@@ -616,9 +653,12 @@ class _Parser:
 
     def member(self, index: int, raw: object, base: Assumptions) -> Member:
         context: _Context = ("members", index)
+        if isinstance(raw, str):
+            raw = {_shorthand_kind(raw): raw}
         if not isinstance(raw, dict):
             raise self.error(
-                f"must be a table with company or symbol, got {_type_name(raw)} {_show(raw)}",
+                f"must be a table with company or symbol, or a string (a company or a Yahoo "
+                f"symbol), got {_type_name(raw)} {_show(raw)}",
                 context=context,
                 member=(index, None),
             )
@@ -660,6 +700,11 @@ class _Parser:
             slug, symbol = resolve("symbol", symbol_key)
         if company_key is not None:
             company_slug, primary = resolve("company", company_key)
+            if slug is None and symbol is not None:
+                raise fail(
+                    f"symbol {_show(symbol_key)} is not a listing of company "
+                    f"{_show(company_key)} ({company_slug!r}); drop company to watch it as a "
+                    "bare Yahoo symbol", "symbol")
             if slug is not None and company_slug != slug:
                 raise fail(
                     f"company {_show(company_key)} and symbol {_show(symbol_key)} disagree: "
@@ -682,7 +727,7 @@ class _Parser:
             raise fail(
                 f"[members.assumptions] {exc}", self.culprit(overrides, exc), ("assumptions",)
             ) from exc
-        assert slug is not None and isinstance(written, str)
+        assert (slug is not None or symbol is not None) and isinstance(written, str)
         try:
             return Member(
                 key=written,

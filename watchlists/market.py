@@ -276,6 +276,10 @@ def latest_prices(
         last = frame.dropna(subset=["close"]).groupby("symbol").tail(1)
         stored.update({r.symbol: (r.date, float(r.close), str(r.source))
                        for r in last.itertuples()})
+    # Trading currency: our listing's, else the provider profile stored for the symbol
+    # (already in major units: pence-quoted London lines are stored in GBP).
+    stored_ccy = {str(r.symbol).upper(): r.currency
+                  for r in store.read_profiles(syms).itertuples() if isinstance(r.currency, str)}
     refs = _reference_closes(syms)
     refs = refs[pd.to_datetime(refs["date"]) <= asof_ts].copy()
     refs["date"] = pd.to_datetime(refs["date"])
@@ -283,7 +287,8 @@ def latest_prices(
     out = []
     for sym in syms:
         row = {"symbol": sym, "price": float("nan"), "price_date": pd.NaT,
-               "currency": _listing_currency(sym), "source": "unavailable", "source_url": None,
+               "currency": _listing_currency(sym) or stored_ccy.get(sym.upper()),
+               "source": "unavailable", "source_url": None,
                "stale": False, "status": "", "note": ""}
         candidates = []
         if sym in stored:

@@ -78,6 +78,7 @@ __all__ = [
     "target_records",
     "targets",
     "ttm_revenue",
+    "ttm_revenue_detail",
     "user_data_dir",
 ]
 
@@ -415,8 +416,18 @@ def ttm_revenue(company: str, asof: date | str | pd.Timestamp) -> tuple[float, s
     later than the latest known full year; or a reported ``TTM-<date>`` fact; or the
     latest ``FY`` — whichever ends latest (ties in that order); otherwise ``None``.
     Returns ``(value, currency, basis)``, e.g. ``basis`` =
-    ``"TTM to 9M-2025 (9M-2025 + FY2024 − 9M-2024)"`` or ``"FY2024"``.
+    ``"TTM to 9M-2025 (9M-2025 + FY2024 − 9M-2024)"`` or ``"FY2024"``; the period's end
+    date is in :func:`ttm_revenue_detail`.
     """
+    found = ttm_revenue_detail(company, asof)
+    return None if found is None else found[:3]
+
+
+def ttm_revenue_detail(
+    company: str, asof: date | str | pd.Timestamp
+) -> tuple[float, str, str, date] | None:
+    """:func:`ttm_revenue` with the end date of its period: ``(value, currency, basis,
+    period_end)``."""
     day = as_date("asof", asof)
     known: dict[str, Fact] = {}
     for f in fact_records(company, "revenue"):
@@ -459,4 +470,4 @@ def ttm_revenue(company: str, asof: date | str | pd.Timestamp) -> tuple[float, s
     if not candidates:
         return None
     best = max(candidates, key=lambda c: c[0])  # max keeps the first of equal ends
-    return best[1], best[2], best[3]
+    return best[1], best[2], best[3], best[0]

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import profiles
+from . import calendars, profiles
 from ._display import fmt_num
 from ._snapshot_targets import (
     CHANGE_COLUMNS,
@@ -46,7 +46,7 @@ __all__ = ["CHANGE_COLUMNS", "TABLE_COLUMNS", "TARGET_COLUMNS", "WARNING_COLUMNS
 
 TABLE_COLUMNS: tuple[str, ...] = (
     "company", "name", "symbol", "currency", "price", "price_date", "price_source", "stale",
-    "status",
+    "calendar", "status",
     "ret_1d", "ret_1m", "ret_3m", "ret_ytd", "ret_1y", "volatility", "sharpe", "max_drawdown",
     "high_52w", "high_52w_date",
     "high_52w_basis", "drawdown_from_high", "beta",
@@ -55,8 +55,8 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "named_targets", "min_target_bound", "min_target_bound_upside", "min_target_bound_note",
     "dcf_value", "dcf_upside", "implied_growth", "implied_growth_status",
     "revenue", "revenue_currency", "revenue_basis", "revenue_source", "revenue_fx", "shares",
-    "shares_basis",
-    "shares_source", "assumptions", "note", "warnings",
+    "shares_basis", "shares_source", "operating_margin", "operating_margin_source", "net_cash",
+    "net_cash_source", "assumptions", "note", "warnings",
 )
 """Columns of :attr:`Snapshot.table`, in order (see :func:`snapshot` for their meaning)."""
 
@@ -258,8 +258,6 @@ def _high_52w(sym: str, highs: pd.Series | None, closes: pd.Series | None,
     the only high known and no known price in the window is above it; else unknown,
     and ``basis`` says why.
     """
-    from . import calendars
-
     start = asof - pd.DateOffset(weeks=52)
     in_window: list[pd.Series] = []
     for s in (highs, closes):
@@ -325,14 +323,6 @@ def _fx_quote(store: Any, from_ccy: str, to_ccy: str, on: dt.date) -> Any:
         return None
 
 
-def _fact_origin(company: str, metric: str, asof: dt.date) -> str:
-    """Where the facts of ``metric`` known at ``asof`` come from: ``bundled``, ``user``
-    or ``bundled and user`` (a user fact never duplicates a bundled one)."""
-    f = profiles.facts(company, metric)
-    known = f[f["asof"] <= pd.Timestamp(asof)]
-    return " and ".join(sorted(set(known["origin"].astype(str))))
-
-
 # --------------------------------------------------------------------------- DCF inputs
 
 
@@ -345,31 +335,44 @@ class _DCFInput:
     price_local: float  # price per ordinary share, in the revenue currency
     to_listing: float  # listing-currency units per revenue-currency unit per traded unit
     member: Member
+    operating_margin: float | None = None
+    net_cash: float | None = None
 
 
 def _dcf_inputs(
     member: Member, asof: dt.date, price: float, currency: str | None, store: Any,
-    row: dict[str, Any], warn: Any, index: int,
+    row: dict[str, Any], warn: Any, index: int, fundamentals: pd.DataFrame,
+    profile: dict | None,
 ) -> _DCFInput | None:
-    ttm = profiles.ttm_revenue(member.company, asof)
-    if ttm is None:
-        warn(f"no revenue fact known at {asof} (FY or trailing twelve months): no DCF or "
-             "implied growth")
+    from . import _snapshot_fundamentals as sf
+
+    fig, provider = sf.provider_figures(fundamentals, member.symbol)
+    rev = sf.revenue(member, asof, fig, provider)
+    if rev is None:
+        warn(f"no revenue known at {asof} (sourced facts or statements): no DCF or implied "
+             "growth" + ("; run `watchlists refresh` online to fetch statements"
+                         if member.bare else ""))
         return None
-    revenue, rev_ccy, basis = ttm
-    row.update(revenue=revenue, revenue_currency=rev_ccy, revenue_basis=basis,
-               revenue_source=_fact_origin(member.company, "revenue", asof))
-    shares_fact = profiles.latest_fact(member.company, "shares_outstanding", asof)
-    if shares_fact is None:
+    rev_ccy = rev.currency
+    row.update(revenue=rev.value, revenue_currency=rev_ccy, revenue_basis=rev.basis,
+               revenue_source=rev.source)
+    listing = None
+    if member.symbol and member.company is not None:
+        _, listing = profiles.listing(member.symbol)
+    found = sf.shares(member, asof, fig, provider, profile,
+                      None if listing is None else listing.shares_per_unit)
+    if found is None:
         warn(f"shares outstanding unknown at {asof}: no value per share")
         return None
-    row.update(shares=shares_fact.value,
-               shares_basis=f"{shares_fact.period} ({shares_fact.confidence})",
-               shares_source=_fact_origin(member.company, "shares_outstanding", asof))
-    if not (math.isfinite(price) and currency):
+    chosen, per_unit = found
+    row.update(shares=chosen.value, shares_basis=chosen.basis, shares_source=chosen.source)
+    margin, margin_source = sf.margin(member, fig, provider, rev)
+    cash, cash_source = sf.net_cash(member, fig, provider, rev_ccy)
+    row.update(operating_margin=np.nan if margin is None else margin,
+               operating_margin_source=margin_source,
+               net_cash=np.nan if cash is None else cash, net_cash_source=cash_source)
+    if not (math.isfinite(price) and currency and rev_ccy):
         return None
-    _, listing = profiles.listing(member.symbol) if member.symbol else (None, None)
-    per_unit = listing.shares_per_unit if listing is not None else 1.0
     quote = _fx_quote(store, rev_ccy, currency, asof)
     if quote is None:
         warn(f"revenue is in {rev_ccy}, the price in {currency}, and no {rev_ccy}/{currency} "
@@ -382,9 +385,10 @@ def _dcf_inputs(
         if (pd.Timestamp(asof) - quote.date).days > 7:
             warn(f"revenue converted at {quote.basis}, {(pd.Timestamp(asof) - quote.date).days}"
                  " days before the as-of date")
-    return _DCFInput(index=index, label=str(member.symbol), revenue=revenue,
-                     shares=shares_fact.value, price_local=price / per_unit / fx,
-                     to_listing=fx * per_unit, member=member)
+    return _DCFInput(index=index, label=str(member.symbol), revenue=rev.value,
+                     shares=chosen.value, price_local=price / per_unit / fx,
+                     to_listing=fx * per_unit, member=member, operating_margin=margin,
+                     net_cash=cash)
 
 
 def _series(inputs: list[_DCFInput], fn: Any) -> pd.Series:
@@ -410,10 +414,10 @@ def _value_members(inputs: list[_DCFInput], rows: list[dict[str, Any]], warn: An
 
     for i in inputs:
         a = i.member.assumptions
-        if a.operating_margin is None:
+        if i.operating_margin is None:
             warn(f"operating margin unknown; the target margin {a.target_margin:.0%} is used "
                  "from year one", inputs=i)
-        if a.net_cash is None:
+        if i.net_cash is None:
             warn("net cash unknown; taken as 0", inputs=i)
         if a.revenue_growth is None:
             warn("revenue_growth not set in the watchlist: no DCF value (the implied growth "
@@ -425,8 +429,8 @@ def _value_members(inputs: list[_DCFInput], rows: list[dict[str, Any]], warn: An
         groups.setdefault((a.high_years, a.fade_years, a.margin_years), []).append(i)
     for (high, fade, my), group in groups.items():
         kw = dict(
-            operating_margin=_series(group, lambda i: i.member.assumptions.operating_margin
-                                     if i.member.assumptions.operating_margin is not None
+            operating_margin=_series(group, lambda i: i.operating_margin
+                                     if i.operating_margin is not None
                                      else i.member.assumptions.target_margin),
             target_margin=_series(group, lambda i: i.member.assumptions.target_margin),
             tax_rate=_series(group, lambda i: i.member.assumptions.tax_rate),
@@ -435,7 +439,7 @@ def _value_members(inputs: list[_DCFInput], rows: list[dict[str, Any]], warn: An
             terminal_growth=_series(group, lambda i: i.member.assumptions.terminal_growth),
             terminal_roic=_series(group,
                                   lambda i: i.member.assumptions.effective_terminal_roic),
-            net_cash=_series(group, lambda i: i.member.assumptions.net_cash or 0.0),
+            net_cash=_series(group, lambda i: i.net_cash or 0.0),
             shares=_series(group, lambda i: i.shares),
         )
         revenue = _series(group, lambda i: i.revenue)
@@ -477,6 +481,8 @@ class _Inputs:
     actions: pd.DataFrame
     previous: dict[str, Any] | None
     read_warnings: tuple[str, ...]
+    profiles: dict[str, dict[str, Any]]  # symbol -> latest stored provider profile
+    fundamentals: pd.DataFrame  # statement figures known at asof
 
 
 def _read_inputs(wl: Watchlist, day: dt.date, store: Any, now: dt.datetime) -> _Inputs:
@@ -503,8 +509,11 @@ def _read_inputs(wl: Watchlist, day: dt.date, store: Any, now: dt.datetime) -> _
     except Exception as exc:  # noqa: BLE001 - no history of runs is not a failure
         notes.append(f"previous runs unreadable ({exc}): no changes listed")
         previous = None
+    stored = store.read_profiles(symbols)
+    by_symbol = {str(r["symbol"]).upper(): r for r in stored.to_dict("records")}
+    fundamentals = store.read_fundamentals(list(wl.symbols), asof=asof_ts)
     return _Inputs(prices.set_index("symbol"), closes, highs, provider_consensus, actions,
-                   previous, tuple(notes))
+                   previous, tuple(notes), by_symbol, fundamentals)
 
 
 def snapshot(
@@ -653,23 +662,27 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
     known_quotes = all_quotes[all_quotes["date"] <= asof_ts]
     sourced_targets = profiles.targets()
     for index, member in enumerate(wl.members):
-        comp = profiles.company(member.company)
+        comp = profiles.company(member.company) if member.company is not None else None
+        stored = inputs.profiles.get(str(member.symbol).upper()) if member.symbol else None
+        name = comp.name if comp is not None else (
+            (stored or {}).get("name") or str(member.symbol))
 
         def warn(message: str, *, m: Member = member, i: int = index) -> None:
             log.add(message, index=i, member=m)
 
         row: dict[str, Any] = dict.fromkeys(TABLE_COLUMNS, float("nan"))
-        row.update(company=member.company, name=comp.name, symbol=member.symbol, note=member.note,
+        row.update(company=member.company, name=name, symbol=member.symbol, note=member.note,
                    currency=None, price_date=None, price_source="", stale=False, status="",
-                   consensus_source="", named_targets="", implied_growth_status="",
-                   revenue_currency=None, revenue_basis="", revenue_source="", revenue_fx="",
-                   shares_basis="",
-                   shares_source="", min_target_bound_note="", high_52w_basis="",
-                   assumptions=_assumption_summary(member), high_52w_date=None)
+                   calendar="", consensus_source="", named_targets="",
+                   implied_growth_status="", revenue_currency=None, revenue_basis="",
+                   revenue_source="", revenue_fx="", shares_basis="", shares_source="",
+                   operating_margin_source="", net_cash_source="", min_target_bound_note="",
+                   high_52w_basis="", assumptions=_assumption_summary(member),
+                   high_52w_date=None)
         rows.append(row)
         if member.symbol is None:
             row.update(status="unlisted", price_source="unlisted")
-            warn(f"{comp.name}: unlisted, no price")
+            warn(f"{name}: unlisted, no price")
             continue
         try:
             sym = member.symbol
@@ -679,7 +692,8 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             row.update(currency=p["currency"], price=price,
                        price_date=None if pd.isna(p["price_date"]) else
                        pd.Timestamp(p["price_date"]).date(),
-                       price_source=p["source"], stale=bool(p["stale"]), status=p["status"])
+                       price_source=p["source"], stale=bool(p["stale"]), status=p["status"],
+                       calendar=calendars.calendar_basis(sym, day))
             if p["stale"] and p["note"]:
                 warn(str(p["note"]))
             if not math.isfinite(price):
@@ -687,6 +701,9 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
                 if first is not None:
                     row["status"] = (f"unavailable: not trading yet at {day} (first quote "
                                      f"{first[0].date()}: {first[1]} {fmt_num(first[2])})")
+                elif member.bare and stored is None:
+                    row["status"] = ("no data yet: run `watchlists refresh` (a Yahoo symbol "
+                                     "with no profile of ours and nothing stored)")
                 warn(row["status"])
             r = risk.loc[sym]
             row.update({col: float(r[col]) for col in _RISK_COLUMNS})
@@ -721,7 +738,8 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             elif is_bound.any():
                 row["min_target_bound_note"] = "; ".join(
                     target_label(t) for t in tgt[is_bound].itertuples())
-            inp = _dcf_inputs(member, day, price, row["currency"], store, row, warn, index)
+            inp = _dcf_inputs(member, day, price, row["currency"], store, row, warn, index,
+                              inputs.fundamentals, stored)
             if inp is not None:
                 dcf_inputs.append(inp)
         except Exception as exc:  # noqa: BLE001 - one member never sinks the others
@@ -742,7 +760,8 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
         row["warnings"] = "; ".join(log.by_member.get(index, []))
 
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    for col in ("symbol", "currency", "revenue_currency", "price_date", "high_52w_date"):
+    for col in ("company", "symbol", "currency", "revenue_currency", "price_date",
+                "high_52w_date"):
         table[col] = table[col].astype(object).where(table[col].notna(), None)
     nonempty = [t for t in all_targets if len(t)]
     targets = (pd.concat(nonempty, ignore_index=True) if nonempty

@@ -23,7 +23,10 @@ BAD_FILES = {
                    "discount_rate"),
     "unknown key": ('name = "mine"\ncolour = "red"\n' + GOOD[14:], "colour"),
     "duplicate member": (GOOD + '[[members]]\nsymbol = "688256.SS"\n', "duplicate member"),
-    "unknown symbol": ('name = "mine"\n[[members]]\nsymbol = "688257.SS"\n', "688257.SS"),
+    "malformed symbol": ('name = "mine"\n[[members]]\nsymbol = "688 257.SS"\n', "688 257.SS"),
+    "symbol not a listing of the company": (
+        'name = "mine"\n[[members]]\ncompany = "cambricon"\nsymbol = "688257.SS"\n',
+        "'688257.SS' is not a listing of company 'cambricon'"),
     "empty members": ('name = "mine"\nmembers = []\n', "members"),
     "absurd discount rate": ('name = "mine"\n[assumptions]\ndiscount_rate = 5\n' + GOOD[14:],
                              "discount_rate 5"),
@@ -63,7 +66,7 @@ def test_bad_watchlist_file(case, tmp_path):
     (["report", "china-ai-compute", "--offline", "--format", "xls"], "xls"),
     (["report", "china-ai-compte", "--offline"], "china-ai-compute"),  # suggests the name
     (["show", "cambricn"], "cambricon"),
-    (["refresh", "--offline", "nosuchsymbol"], "nosuchsymbol"),
+    (["refresh", "--offline", "no such symbol"], "'no such symbol' is not a Yahoo symbol"),
     (["refresh", "--offline", "china-ai-compte"], "did you mean 'china-ai-compute'"),
     (["refresh", "--offline", "huawei"], "unlisted"),
     (["report", "china-ai-compute", "--offline", "--refresh"], "--refresh"),

@@ -200,9 +200,15 @@ FAULTS = [
         ["line 15", "member #2 'cambricorn'", "unknown company 'cambricorn'", "cambricon"],
     ),
     (
-        "unknown-symbol",
-        edit('company = "cambricon"', 'symbol = "688257.SS"'),
-        ["line 15", "member #2 '688257.SS'", "unknown symbol '688257.SS'", "688256.SS"],
+        "invalid-symbol",
+        edit('company = "cambricon"', 'symbol = "688 257.SS"'),
+        ["line 15", "member #2 '688 257.SS'", "symbol '688 257.SS'", "not a Yahoo"],
+    ),
+    (
+        "symbol-not-a-listing-of-company",
+        edit('company = "cambricon"', 'company = "cambricon"\nsymbol = "688257.SS"'),
+        ["line 16", "member #2 '688257.SS'", "symbol '688257.SS' is not a listing of company",
+         "bare Yahoo symbol"],
     ),
     (
         "duplicate-symbol",

@@ -336,7 +336,9 @@ def test_tilde_in_a_path_string_is_expanded(fake_profiles, tmp_path, monkeypatch
 
 def test_format_reference_example_is_valid(fake_profiles):
     doc = (Path(__file__).parents[2] / "docs" / "watchlist-format.md").read_text(encoding="utf-8")
-    example = re.search(r"```toml\n(.*?)```", doc, re.DOTALL).group(1)
+    short, example = re.findall(r"```toml\n(.*?)```", doc, re.DOTALL)[:2]
+    assert parse_watchlist(short, source="docs").symbols == (
+        "MSFT", "AAPL", "TSM", "ASML.AS", "7203.T", "OCDO.L", "BABA", "0700.HK", "688256.SS")
     wl = parse_watchlist(example, source="docs")
     assert wl.symbols == ("NVDA", "9988.HK")
     assert [m.company for m in wl.unlisted] == ["huawei"]

@@ -271,14 +271,14 @@ def test_reference_close_newer_than_store_wins(store):
 
 
 def test_one_member_failing_does_not_sink_the_others(monkeypatch, store):
-    real = profiles.ttm_revenue
+    real = profiles.ttm_revenue_detail
 
     def flaky(company, asof):
         if company == "cambricon":
             raise RuntimeError("corrupt revenue record")
         return real(company, asof)
 
-    monkeypatch.setattr(profiles, "ttm_revenue", flaky)
+    monkeypatch.setattr(profiles, "ttm_revenue_detail", flaky)
     snap = snapshot(WL, ASOF, store=store, now=NOW)
     cam = row_of(snap, "cambricon")
     assert cam["status"].startswith("error: RuntimeError")
