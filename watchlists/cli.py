@@ -2,8 +2,10 @@
 
 Thin by design: parse, call library functions, write, return an exit code.
 
-``refresh`` runs :func:`watchlists.refresh_job.refresh_all` (prices, the FX pairs the
-currencies in play need, analyst data). ``report`` reads the store and the bundled
+``refresh`` runs :func:`watchlists.refresh_job.refresh_all` (prices, profiles and
+statements when due, analyst data, the FX pairs the currencies in play need) for any
+watchlist, company or Yahoo symbol. ``import prices|fx FILE.csv`` loads a user's own
+feed into the store (:mod:`watchlists.imports`). ``report`` reads the store and the bundled
 reference data and never touches the network, unless ``--refresh`` asks it to run the
 same refresh job first (``--offline`` means "do not refresh"; it is the default).
 
@@ -100,10 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     ref.add_argument("--offline", action="store_true", help="make no network call")
     ref.add_argument("--no-analyst", action="store_true", help="skip analyst targets")
 
+    imp = command("import", help="load your own prices or FX rates into the store",
+                  description="Validate a CSV of your own prices or FX rates (docs/import.md) "
+                              "and store all of its rows, or none: every problem is listed "
+                              "at once.")
+    imp.add_argument("kind", choices=["prices", "fx"], help="what the file holds")
+    imp.add_argument("file", metavar="FILE.csv", help="the CSV file")
+
     command("list", help="list bundled watchlists and companies")
 
     show = command("show", help="show a company's profile and data")
-    show.add_argument("company", help="slug, name or symbol (e.g. cambricon, 688256.SS)")
+    show.add_argument("company", help="slug, name or symbol (e.g. cambricon, 688256.SS), or "
+                                      "any refreshed Yahoo symbol (MSFT)")
     show.add_argument("--asof", metavar="DATE", help="latest price as of this date")
 
     scr = command("screen", help="value every company of a universe CSV (Monte Carlo DCF)",
@@ -158,7 +168,10 @@ def _short(text: str, limit: int = 64) -> str:
 
 
 def _human(value: float) -> str:
-    """1.174e9 → '1.174 bn', 4.2169e8 → '421.69 m', 0.2 → '0.2' (for terminal tables)."""
+    """1.174e9 → '1.174 bn', 4.2169e8 → '421.69 m', 0.2 → '0.2', NaN → '–' (for terminal
+    tables)."""
+    if value != value:
+        return "–"
     for size, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
         if abs(value) >= size:
             return f"{value / size:,.5g} {suffix}"
@@ -228,7 +241,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     rows = []
     for comp in profiles.company_records():
         symbols = ", ".join(f"{lst.symbol} ({lst.currency})" for lst in comp.listings)
-        rows.append([comp.slug, comp.name, comp.role, symbols or "unlisted"])
+        rows.append([comp.slug, comp.name, comp.role or "–", symbols or "unlisted"])
     print(_fmt_table(rows, ["slug", "name", "role", "listings"]), file=out)
     return EXIT_OK
 
@@ -239,13 +252,13 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     from .snapshots import parse_asof
 
     out = _TerminalSafe(out)  # type: ignore[assignment]
+    day = parse_asof(args.asof, _now())
     try:
         comp = profiles.company(args.company)
     except KeyError as exc:
-        raise _BadInput(exc.args[0]) from None
-    day = parse_asof(args.asof, _now())
+        return _show_stored(args, day, out, str(exc.args[0]))
     print(f"{comp.name} — {comp.legal_name} ({comp.local_name})", file=out)
-    print(f"country {comp.country} · role {comp.role}", file=out)
+    print(f"country {comp.country} · role {comp.role or '–'}", file=out)
     print(comp.description, file=out)
 
     print("\nListings:", file=out)
@@ -291,6 +304,73 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
                      level, t.currency, when, t.confidence, t.source_url.split(" ; ")[0]])
     print(_fmt_table(rows, ["symbol", "broker", "rating", "target", "ccy", "published",
                             "confidence", "source"]), file=out)
+    return EXIT_OK
+
+
+def _show_stored(args: argparse.Namespace, day: dt.date, out: TextIO, unknown: str) -> int:
+    """``show`` for a symbol we have no profile of: what a refresh stored about it."""
+    from .fundamentals import figures
+    from .market import latest_prices
+    from .records import check_symbol
+
+    try:
+        symbol = check_symbol("symbol", args.company.strip()).upper()
+    except ValueError:
+        raise _BadInput(unknown) from None
+    with _open_store(args.home) as store:
+        stored = store.read_profiles([symbol])
+        if stored.empty:
+            raise _BadInput(f"{unknown}; nor is {symbol} in the store: run `watchlists "
+                            f"refresh {symbol}` online first")
+        prices = latest_prices([symbol], day, store=store, now=_now())
+        rows = store.read_fundamentals([symbol], asof=day)
+    p = stored.iloc[0]
+
+    def text(value: object) -> str:
+        return value if isinstance(value, str) and value else "–"
+
+    print(f"{text(p['name'])} ({symbol}) — profile from {p['source']}, fetched "
+          f"{p['fetched_at'].date()}", file=out)
+    print(f"exchange {text(p['exchange_name'])} ({text(p['exchange'])}) · {text(p['quote_type'])}"
+          f" · trades in {text(p['currency'])} (quoted {text(p['quote_currency'])}) · "
+          f"statements in {text(p['financial_currency'])}", file=out)
+    print(f"country {text(p['country'])} · sector {text(p['sector'])} · industry "
+          f"{text(p['industry'])}", file=out)
+    if p["shares_outstanding"] == p["shares_outstanding"]:
+        print(f"shares outstanding {_human(p['shares_outstanding'])} (units of this listing)",
+              file=out)
+    q = prices.iloc[0]
+    price = "unknown" if q.price != q.price else f"{q.price:,.2f} {q.currency}"
+    when = "–" if str(q.price_date) == "NaT" else q.price_date.date().isoformat()
+    print(f"\nLatest price as of {day}: {price} {when} source={q.source} status={q.status}",
+          file=out)
+    if rows.empty:
+        print(f"\nNo statement figures known at {day}.", file=out)
+        return EXIT_OK
+    f = figures(rows)
+    print(f"\nFrom statements known at {day} ({rows['source'].iloc[0]}, in {f.currency}):",
+          file=out)
+    table = [["revenue", _human(f.revenue), f.revenue_basis],
+             ["operating margin", "–" if f.operating_margin != f.operating_margin
+              else f"{f.operating_margin:.1%}", f.margin_basis],
+             ["net cash", _human(f.net_cash), f.net_cash_basis],
+             ["ordinary shares", _human(f.shares),
+              "" if f.shares_end is None else f"balance sheet of {f.shares_end.date()}"]]
+    print(_fmt_table(table, ["figure", "value", "basis"]), file=out)
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .imports import UserDataImportError, import_fx, import_prices
+
+    run = import_prices if args.kind == "prices" else import_fx
+    with _open_store(args.home) as store:
+        try:
+            result = run(args.file, store=store, now=_now())
+        except UserDataImportError as exc:
+            print(f"error: {exc}", file=_TerminalSafe(err))  # every problem, one per line
+            return EXIT_BAD_INPUT
+    print(result.summary(), file=_TerminalSafe(out))
     return EXIT_OK
 
 
@@ -446,6 +526,7 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         "list": lambda: _cmd_list(args, out),
         "show": lambda: _cmd_show(args, out),
         "refresh": lambda: _cmd_refresh(args, out, err),
+        "import": lambda: _cmd_import(args, out, err),
         "report": lambda: _cmd_report(args, out, err),
         "screen": lambda: _cmd_screen(args, out, err),
     }

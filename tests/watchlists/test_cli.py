@@ -220,10 +220,10 @@ def test_refresh_with_analyst_data(monkeypatch, tmp_path):
 
 
 def test_refresh_unknown_symbol_suggests(tmp_path):
-    code, _, err = run(["refresh", "nosuchsymbol"], home=tmp_path / "h")
+    code, _, err = run(["refresh", "no such symbol"], home=tmp_path / "h")
     assert code == 2
     line = _one_line_error(err)
-    assert "nosuchsymbol" in line and "china-ai-compute" in line
+    assert "'no such symbol' is not a Yahoo symbol" in line and "china-ai-compute" in line
     code, _, err = run(["refresh", "cambricn"], home=tmp_path / "h")
     assert code == 2
     assert "did you mean: cambricon" in _one_line_error(err)
