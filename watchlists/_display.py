@@ -169,6 +169,7 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "min_target_bound_upside": ("Bound upside", pct), "dcf_value": ("DCF value", num),
     "dcf_upside": ("DCF upside", pct), "implied_growth": ("Implied growth", pct),
     "revenue": ("Revenue", _big), "shares": ("Shares", _big),
+    "operating_margin": ("Operating margin", pct), "net_cash": ("Net cash", _big),
 }
 
 

@@ -384,10 +384,14 @@ def _cmd_refresh(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                              provider=provider, now=_now(), full=args.full,
                              analyst=not args.no_analyst, progress=progress)
     table = report.table
-    shown = table[table["kind"] != "analyst"]
-    rows = [[r.symbol, _short(r.status), str(r.rows_added), _cell_date(r.last_date)]
+    # Prices and FX, a line each; company data (profile, statements, analyst) only when
+    # it failed: the summary line counts the rest.
+    failed = table.index.isin(report.failures.index)
+    shown = table[table["kind"].isin(["price", "fx"]) | failed]
+    rows = [[r.symbol, r.kind, _short(r.status), str(r.rows_added), _cell_date(r.last_date)]
             for r in shown.itertuples()]
-    print(_fmt_table(rows, ["symbol", "status", "rows added", "last date"]), file=out)
+    print(_fmt_table(rows, ["symbol", "kind", "status", "rows added", "last date"]), file=out)
+    print(report.summary, file=out)
     _print_refresh_notes(report, err)
     return EXIT_OK if report.ok else EXIT_PARTIAL
 

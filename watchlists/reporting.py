@@ -66,6 +66,7 @@ def report_payload(snap: Snapshot) -> dict[str, Any]:
             "company": r["company"], "name": r["name"], "symbol": sym,
             "currency": r["currency"], "price": r["price"], "price_date": r["price_date"],
             "price_source": r["price_source"], "stale": bool(r["stale"]), "status": r["status"],
+            "calendar": r["calendar"] or None,
             "returns": {w: r[f"ret_{w}"] for w in ("1d", "1m", "3m", "ytd", "1y")},
             "high_52w": r["high_52w"], "high_52w_date": r["high_52w_date"],
             "high_52w_basis": r["high_52w_basis"] or None,
@@ -101,6 +102,11 @@ def report_payload(snap: Snapshot) -> dict[str, Any]:
                        "revenue_source": r["revenue_source"] or None, "shares": r["shares"],
                        "shares_basis": r["shares_basis"] or None,
                        "shares_source": r["shares_source"] or None,
+                       "revenue_fx": r["revenue_fx"] or None,
+                       "operating_margin": r["operating_margin"],
+                       "operating_margin_source": r["operating_margin_source"] or None,
+                       "net_cash": r["net_cash"],
+                       "net_cash_source": r["net_cash_source"] or None,
                        "assumptions": r["assumptions"]},
             "note": r["note"] or None,
             "warnings": warned.get((r["company"], sym), []),
@@ -202,9 +208,11 @@ def render_markdown(snap: Snapshot) -> str:
         lines.append("No named-broker targets known at this date.")
     lines += ["", "## Valuation inputs", ""]
     lines += _md_table(
-        ("Company", "Revenue", "Basis", "Shares", "Assumptions"),
+        ("Company", "Revenue", "Basis", "Source", "Shares", "Op. margin", "Net cash",
+         "Assumptions"),
         [[r["name"], f"{num(r['revenue'], 0)} {text(r['revenue_currency'], '')}".strip(),
-          text(r["revenue_basis"]), num(r["shares"], 0), r["assumptions"]]
+          text(r["revenue_basis"]), text(r["revenue_source"]), num(r["shares"], 0),
+          pct(r["operating_margin"]), num(r["net_cash"], 0), r["assumptions"]]
          for _, r in snap.table.iterrows()])
     lines += ["", "## Changes since the last earlier run", ""]
     lines += [f"- **{_md_escape(c.kind)}** {_md_escape(c.symbol or c.company)}: "
@@ -267,24 +275,28 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
                  _kind(c)) for c in KEY_METRICS)]
         for _, r in table.iterrows()
     ]
-    status_head = ["Company", "Symbol", "Ccy", "Price source", "Status", "52w high",
-                   "52w high basis", "Min-upside bound", "Bound note"]
+    status_head = ["Company", "Symbol", "Ccy", "Price source", "Status", "Calendar",
+                   "52w high", "52w high basis", "Min-upside bound", "Bound note"]
     status_rows = [
         [_cell(str(r["name"])), _cell(text(r["symbol"])), _cell(text(r["currency"])),
-         _cell(text(r["price_source"])), _cell(text(r["status"])),
+         _cell(text(r["price_source"])), _cell(text(r["status"])), _cell(text(r["calendar"])),
          _cell(num(r["high_52w"]), "num"), _cell(text(r["high_52w_basis"])),
          _cell(num(r["min_target_bound"]), "num"), _cell(text(r["min_target_bound_note"]))]
         for _, r in table.iterrows()
     ]
     inputs_head = ["Company", "Revenue", "Ccy", "Basis", "Revenue source", "FX used", "Shares",
-                   "Shares basis", "Shares source", "Assumptions (value and where it came from)"]
+                   "Shares basis", "Shares source", "Op. margin", "Margin source", "Net cash",
+                   "Net cash source", "Assumptions (value and where it came from)"]
     inputs_rows = [
         [_cell(str(r["name"])), _cell(field_text("revenue", r["revenue"]), "num"),
          _cell(text(r["revenue_currency"])), _cell(text(r["revenue_basis"])),
          _cell(text(r["revenue_source"])), _cell(text(r["revenue_fx"])),
          _cell(field_text("shares", r["shares"]), "num"),
          _cell(text(r["shares_basis"])), _cell(text(r["shares_source"])),
-         _cell(text(r["assumptions"]))]
+         _cell(field_text("operating_margin", r["operating_margin"]), "num"),
+         _cell(text(r["operating_margin_source"])),
+         _cell(field_text("net_cash", r["net_cash"]), "num"),
+         _cell(text(r["net_cash_source"])), _cell(text(r["assumptions"]))]
         for _, r in table.iterrows()
     ]
     details = [
@@ -307,9 +319,10 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     groups: dict[tuple[Any, Any], list[str]] = {}
     for w in snap.warnings.itertuples():
         groups.setdefault((w.company, w.symbol), []).append(str(w.message))
-    names = {r["company"]: r["name"] for _, r in table.iterrows()}
+    names = {r["company"]: r["name"] for _, r in table.iterrows() if r["company"]}
+    names.update({r["symbol"]: r["name"] for _, r in table.iterrows() if r["symbol"]})
     warning_groups = [
-        {"label": (f"{names.get(company, company)} ({symbol})" if isinstance(symbol, str)
+        {"label": (f"{names.get(symbol, company)} ({symbol})" if isinstance(symbol, str)
                    else str(names.get(company, company)) if isinstance(company, str)
                    else "Whole watchlist"),
          "messages": messages}

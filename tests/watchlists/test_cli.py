@@ -239,11 +239,13 @@ def test_refresh_table_lists_prices_then_the_derived_fx_pairs(tmp_path):
     code, out, err = run(["refresh", "--offline", "alibaba"], home=tmp_path / "h")
     assert code == 1 and "offline: nothing was fetched" in err
     lines = out.splitlines()
-    assert lines[0].split() == ["symbol", "status", "rows", "added", "last", "date"]
+    assert lines[0].split() == ["symbol", "kind", "status", "rows", "added", "last", "date"]
     # 9988.HK (HKD) and BABA (USD) report in CNY: HKD→CNY, USD→CNY, USD→HKD
-    assert [line.split()[0] for line in lines[2:]] == [
-        "9988.HK", "BABA", "HKDCNY=X", "CNY=X", "HKD=X"]
-    assert all("skipped: offline" in line for line in lines[2:])
+    assert [line.split()[:2] for line in lines[2:-1]] == [
+        ["9988.HK", "price"], ["BABA", "price"], ["HKDCNY=X", "fx"], ["CNY=X", "fx"],
+        ["HKD=X", "fx"]]
+    assert all("skipped: offline" in line for line in lines[2:-1])
+    assert lines[-1] == "2 symbol(s), 3 FX pair(s), 0 analyst offline: 0 failed"
 
 
 def test_refresh_failed_fx_or_analyst_data_is_partial(monkeypatch, tmp_path):
@@ -259,7 +261,10 @@ def test_refresh_failed_fx_or_analyst_data_is_partial(monkeypatch, tmp_path):
     code, out, err = run(["refresh", CAMBRICON], home=tmp_path / "h2")
     assert code == 1
     assert "analyst data: 1 symbol(s) failed" in err
-    assert "payload changed shape" not in out  # the table shows prices and FX only
+    # the table shows prices and FX, and company data only where it failed
+    failed = [line.split()[:3] for line in out.splitlines() if line.startswith(CAMBRICON)
+              and " analyst " in line]
+    assert failed == [[CAMBRICON, "analyst", "error:"]]
 
 
 def test_refresh_that_goes_offline(monkeypatch, tmp_path):
