@@ -7,8 +7,12 @@ USD), ``HKDUSD=X`` is HKD→USD, ``CNYHKD=X`` is CNY→HKD. Rates are stored in 
 dated by the provider's session date (Yahoo's FX sessions are Mon–Fri).
 
 :func:`convert` uses the last rate on or before the date (so a weekend uses Friday's),
-trying the direct pair, then the inverse pair, then a cross through USD. A missing rate
-raises :class:`~watchlists.errors.DataQualityError` naming both currencies and the date.
+trying the direct pair, then the inverse pair, then a cross through USD; offline, or
+when the store lacks the pair, the bundled ECB reference rates (every ECB business day
+from 2015, 29 currencies; :func:`watchlists.profiles.ecb_reference_rates`) crossed
+through EUR. Each quote carries its own date and source, so an old rate is never used
+without saying so. A missing rate raises :class:`~watchlists.errors.DataQualityError`
+naming both currencies and the date.
 
 Cross-listings: one unit of a depositary listing holds ``shares_per_unit`` underlying
 shares (1 BABA ADS = 8 ordinary 9988.HK shares). :func:`cross_listing_parity` gives the
@@ -118,7 +122,8 @@ def refresh_fx(
 class FxQuote:
     """An FX rate with its own date and source: ``rate`` units of ``to_ccy`` per
     ``from_ccy``, observed on ``date`` (on or before the day asked), from ``source``
-    (the provider that filled the store, or the bundled ECB reference rates)."""
+    (``'store: <provider>'`` for a rate the provider or a user feed stored, or the bundled
+    ECB reference rates)."""
 
     from_ccy: str
     to_ccy: str
@@ -133,42 +138,51 @@ class FxQuote:
                 f"({self.source})")
 
 
-def _direct(store: Store, f: str, t: str, on: object) -> tuple[float, pd.Timestamp] | None:
-    hit = store.last_fx_rate(f, t, on)
+_Hit = tuple[float, pd.Timestamp, str]
+
+
+def _direct(store: Store, f: str, t: str, on: object) -> _Hit | None:
+    hit = store.last_fx_quote(f, t, on)
     if hit is not None:
-        return hit[0], hit[1]
-    hit = store.last_fx_rate(t, f, on)
+        return hit
+    hit = store.last_fx_quote(t, f, on)
     if hit is not None:
-        return 1.0 / hit[0], hit[1]
+        return 1.0 / hit[0], hit[1], hit[2]
     return None
 
 
-def _from_store(store: Store, f: str, t: str, on: object) -> tuple[float, pd.Timestamp] | None:
+def _from_store(store: Store, f: str, t: str, on: object) -> _Hit | None:
     """Direct, inverse, or a cross via USD (dated by its older leg)."""
     hit = _direct(store, f, t, on)
     if hit is None and _PIVOT not in (f, t):
         a, b = _direct(store, f, _PIVOT, on), _direct(store, _PIVOT, t, on)
         if a is not None and b is not None:
-            hit = a[0] * b[0], min(a[1], b[1])
+            sources = a[2] if a[2] == b[2] else f"{a[2]} and {b[2]}"
+            hit = a[0] * b[0], min(a[1], b[1]), f"{sources}, cross via {_PIVOT}"
     return hit
 
 
 def _from_ecb(f: str, t: str, on: object) -> tuple[float, pd.Timestamp] | None:
-    """The bundled ECB reference rates (EUR → X), crossed through EUR on the latest day
-    on or before ``on`` that has both legs."""
-    from watchlists.profiles import reference_fx
+    """The bundled ECB reference rates (EUR → X, every ECB business day), crossed through
+    EUR on the latest day on or before ``on`` that has both legs."""
+    from watchlists.profiles import _ecb_wide
 
-    ref = reference_fx()
-    ref = ref[(ref["from_ccy"] == "EUR") & (ref["date"] <= pd.Timestamp(on))]
-    wide = ref.pivot_table(index="date", columns="to_ccy", values="rate", aggfunc="last")
-    wide["EUR"] = 1.0
-    if f not in wide.columns or t not in wide.columns:
-        return None
-    both = wide[[f, t]].dropna()
+    wide = _ecb_wide()
+    legs = []
+    for c in (f, t):
+        if c == "EUR":
+            legs.append(None)
+        elif c in wide.columns:
+            legs.append(wide[c])
+        else:
+            return None
+    known = wide.index <= pd.Timestamp(on)
+    both = pd.concat([leg if leg is not None else pd.Series(1.0, index=wide.index)
+                      for leg in legs], axis=1)[known].dropna()
     if both.empty:
         return None
-    day = both.index.max()
-    return float(both.loc[day, t] / both.loc[day, f]), pd.Timestamp(day)
+    day = both.index[-1]
+    return float(both.iloc[-1, 1] / both.iloc[-1, 0]), pd.Timestamp(day)
 
 
 def fx_quote(from_ccy: str, to_ccy: str, on: dt.date, *, store: Store) -> FxQuote:
@@ -184,7 +198,7 @@ def fx_quote(from_ccy: str, to_ccy: str, on: dt.date, *, store: Store) -> FxQuot
         return FxQuote(f, t, 1.0, day, "same currency")
     stored, ecb = _from_store(store, f, t, on), _from_ecb(f, t, on)
     if stored is not None and (ecb is None or stored[1] >= ecb[1]):
-        return FxQuote(f, t, stored[0], pd.Timestamp(stored[1]), "store")
+        return FxQuote(f, t, stored[0], pd.Timestamp(stored[1]), f"store: {stored[2]}")
     if ecb is not None:
         return FxQuote(f, t, ecb[0], ecb[1], "ECB reference, bundled")
     raise DataQualityError(

@@ -30,6 +30,7 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from datetime import date
@@ -65,6 +66,7 @@ __all__ = [
     "companies",
     "company",
     "company_records",
+    "ecb_reference_rates",
     "fact_records",
     "facts",
     "latest_fact",
@@ -378,6 +380,35 @@ def reference_fx(from_ccy: str | None = None, to_ccy: str | None = None) -> pd.D
     )
     df["date"] = _dates([r.date for r in recs])
     return _with_origin(df.astype({"rate": float}), None)
+
+
+def ecb_reference_rates() -> pd.DataFrame:
+    """The ECB's euro reference rates bundled in ``watchlists/data/ecb_eurofxref.csv``.
+
+    A wide frame: index ``date`` (each ECB business day from 2015-01-02 to the file's
+    last day), one column per currency (units per one EUR; NaN where the ECB published
+    none that day). The values are the ECB's own, copied unchanged; the file's source
+    is in ``frame.attrs["source_url"]``. Use the last row on or before the day you need,
+    and say its date (the file ends when it was bundled: later days have no rate here).
+    """
+    return _ecb_wide().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _ecb_wide() -> pd.DataFrame:
+    import io
+
+    from watchlists._user_data import _data_text
+
+    text = _data_text("ecb_eurofxref.csv")
+    sources = [line.split(":", 1)[1].strip() for line in text.splitlines()[:5]
+               if line.startswith("# source:")]
+    frame = pd.read_csv(io.StringIO(text), comment="#", index_col="date")
+    frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index, format="%Y-%m-%d"),
+                                   name="date").as_unit("ns")
+    frame = frame.astype("float64")
+    frame.attrs["source_url"] = sources[0] if sources else ""
+    return frame
 
 
 # ------------------------------------------------------------------ derived queries

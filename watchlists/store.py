@@ -734,12 +734,19 @@ class Store:
         self, from_ccy: str, to_ccy: str, on: object
     ) -> tuple[float, pd.Timestamp] | None:
         """The last stored direct rate ``from→to`` dated on or before ``on``, with its date."""
+        hit = self.last_fx_quote(from_ccy, to_ccy, on)
+        return None if hit is None else hit[:2]
+
+    def last_fx_quote(
+        self, from_ccy: str, to_ccy: str, on: object
+    ) -> tuple[float, pd.Timestamp, str] | None:
+        """:meth:`last_fx_rate` with the rate's source (the provider or user feed)."""
         row = self.conn.execute(
-            "SELECT rate, date FROM fx_rates WHERE pair = ? AND date <= ? "
+            "SELECT rate, date, source FROM fx_rates WHERE pair = ? AND date <= ? "
             "ORDER BY date DESC LIMIT 1",
             (from_ccy.upper() + to_ccy.upper(), _iso_date(on, "on")),
         ).fetchone()
-        return None if row is None else (float(row[0]), pd.Timestamp(row[1]))
+        return None if row is None else (float(row[0]), pd.Timestamp(row[1]), str(row[2]))
 
     # -- logs and runs -------------------------------------------------------------
 

@@ -61,10 +61,11 @@ def test_inverse_and_cross(store):
 
 
 def test_before_any_rate_names_both_currencies_and_date(store):
-    with pytest.raises(DataQualityError, match=r"USD to CNY on or before 2024-12-30"):
-        convert(1.0, "USD", "CNY", dt.date(2024, 12, 30), store=store)
-    with pytest.raises(DataQualityError, match=r"JPY.*KRW"):
-        convert(1.0, "JPY", "KRW", FRI, store=store)
+    # before the bundled ECB history (it starts 2015-01-02) and the store's first rate
+    with pytest.raises(DataQualityError, match=r"USD to CNY on or before 2014-12-30"):
+        convert(1.0, "USD", "CNY", dt.date(2014, 12, 30), store=store)
+    with pytest.raises(DataQualityError, match=r"TWD.*KRW"):  # the ECB publishes no TWD
+        convert(1.0, "TWD", "KRW", FRI, store=store)
 
 
 def test_vectorised_and_input_unchanged(store):
@@ -101,13 +102,18 @@ def test_refresh_fx_incremental(tmp_path):
 def test_bundled_ecb_rates_fill_in_with_their_own_date(store):
     """Before the store has USD/CNY, the bundled ECB reference rates serve, crossed
     through EUR on the latest ECB day on or before the date asked (hand-computed from
-    the ECB's 2024-12-31 rates: EUR/CNY 7.5833, EUR/USD 1.0389)."""
+    the ECB's eurofxref-hist rates of 2025-01-15: EUR/CNY 7.5515, EUR/USD 1.03)."""
     from watchlists.fx import fx_quote
 
     q = fx_quote("USD", "CNY", dt.date(2025, 1, 15), store=store)
-    assert q.source == "ECB reference, bundled" and q.date == pd.Timestamp("2024-12-31")
-    assert q.rate == pytest.approx(7.5833 / 1.0389, rel=1e-12)
-    assert "of 2024-12-31" in q.basis
-    # once the store has a rate at least as recent, the store wins
+    assert q.source == "ECB reference, bundled" and q.date == pd.Timestamp("2025-01-15")
+    assert q.rate == pytest.approx(7.5515 / 1.03, rel=1e-12)
+    assert "of 2025-01-15" in q.basis
+    # a Saturday takes Friday's rate, and says so by its date
+    sat = fx_quote("USD", "CNY", dt.date(2025, 1, 18), store=store)
+    assert sat.date == pd.Timestamp("2025-01-17")
+    # any pair the ECB publishes, crossed through EUR: GBP→JPY
+    assert fx_quote("GBP", "JPY", dt.date(2025, 1, 15), store=store).rate > 100
+    # once the store has a rate at least as recent, the store wins, naming its source
     stored = fx_quote("USD", "CNY", FRI, store=store)
-    assert stored.source == "store"
+    assert stored.source.startswith("store: ")
