@@ -144,7 +144,22 @@ def _read_csv(
     parse: Callable[[Mapping[str, str]], R],
     id_keys: tuple[str, ...],
 ) -> list[tuple[int, str, R]]:
-    """Parse CSV text into records: ``[(row_number, record_id, record), ...]``."""
+    """Parse CSV text into records: ``[(row_number, record_id, record), ...]``; every bad
+    row of the file is reported in one :class:`DataFileError`."""
+    out, problems = _read_rows(text, fname, columns, parse, id_keys)
+    raise_all(fname, [p for _, p in problems])
+    return out
+
+
+def _read_rows(
+    text: str,
+    fname: str,
+    columns: tuple[str, ...],
+    parse: Callable[[Mapping[str, str]], R],
+    id_keys: tuple[str, ...],
+) -> tuple[list[tuple[int, str, R]], list[tuple[int, str]]]:
+    """The records that parse, and ``(row_number, problem)`` for the rows that do not
+    (a bad header raises at once: no row can be read then)."""
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(reader.fieldnames or ())
     missing = [c for c in columns if c not in header]
@@ -156,15 +171,39 @@ def _read_csv(
             + (f"; unknown {extra}" if extra else "")
         )
     out: list[tuple[int, str, R]] = []
+    problems: list[tuple[int, str]] = []
     for n, row in enumerate(reader, start=2):
         if None in row or any(v is None for v in row.values()):
-            raise DataFileError(f"{fname} row {n}: expected {len(columns)} fields")
+            problems.append((n, f"{fname} row {n}: expected {len(columns)} fields"))
+            continue
         rid = _row_id(row, *id_keys)
         try:
             out.append((n, rid, parse(row)))
         except ValueError as exc:
-            raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
-    return out
+            problems.append((n, f"{fname} row {n} ({rid}): {exc}"))
+    return out, problems
+
+
+MAX_LISTED_PROBLEMS = 50
+"""A data file with more problems than this lists the first ones and counts the rest."""
+
+
+def raise_all(fname: str, problems: list[str]) -> None:
+    """One :class:`DataFileError` for every problem of a file, so a user fixes them in
+    one pass; its ``problems`` attribute holds them all. Nothing when there are none."""
+    if not problems:
+        return
+    if len(problems) == 1:
+        message = problems[0]
+    else:
+        shown = problems[:MAX_LISTED_PROBLEMS]
+        more = len(problems) - len(shown)
+        message = (f"{fname}: {len(problems)} problems (fix them all, then reload):\n"
+                   + "\n".join(f"  {p}" for p in shown)
+                   + (f"\n  ... and {more} more" if more else ""))
+    error = DataFileError(message)
+    error.problems = tuple(problems)  # type: ignore[attr-defined]
+    raise error
 
 
 # ------------------------------------------------------------------ companies
@@ -260,29 +299,34 @@ def _parse_companies(text: str, fname: str, *, allow_empty: bool = False) -> tup
     slugs: dict[str, int] = {}
     symbols: dict[str, str] = {}
     keys: dict[str, str] = {}
+    problems: list[str] = []
     for i, raw in enumerate(raws, start=1):
         slug = str(raw.get("slug", "?"))
         where = f"{fname} company {i} ({slug})"
         try:
             comp = _company_from_toml(raw)
         except ValueError as exc:
-            raise DataFileError(f"{where}: {exc}") from exc
+            problems.append(f"{where}: {exc}")
+            continue
         if comp.slug in slugs:
-            raise DataFileError(
-                f"{where}: slug {comp.slug!r} duplicates company {slugs[comp.slug]}"
-            )
+            problems.append(f"{where}: slug {comp.slug!r} duplicates company {slugs[comp.slug]}")
+            continue
         slugs[comp.slug] = i
+        clash = False
         for sym in comp.symbols:
             if sym in symbols:
-                raise DataFileError(
-                    f"{where}: listing symbol {sym!r} is already a listing of {symbols[sym]!r}"
-                )
-            symbols[sym] = comp.slug
-        for key in _keys_of(comp):
+                problems.append(
+                    f"{where}: listing symbol {sym!r} is already a listing of {symbols[sym]!r}")
+                clash = True
+            symbols.setdefault(sym, comp.slug)
+        for key in sorted(_keys_of(comp)):
             other = keys.setdefault(_fold(key), comp.slug)
             if other != comp.slug:
-                raise DataFileError(f"{where}: name or alias {key!r} also names {other!r}")
-        out.append(comp)
+                problems.append(f"{where}: name or alias {key!r} also names {other!r}")
+                clash = True
+        if not clash:
+            out.append(comp)
+    raise_all(fname, problems)
     return tuple(out)
 
 
@@ -433,14 +477,15 @@ class _Kind:
         self, u: _Universe, text: str, fname: str, prior: _Prior | None = None
     ) -> tuple[tuple[Any, ...], _Seen]:
         """The validated records of CSV ``text`` and their duplicate keys (row numbers)."""
-        rows = _read_csv(text, fname, self.columns, self.parse, self.id_keys)
+        rows, problems = _read_rows(text, fname, self.columns, self.parse, self.id_keys)
         seen: _Seen = {}
         for n, rid, rec in rows:
             try:
                 self.check(u, rec)
                 _check_duplicate(self.key(rec), n, seen, prior, self.same)
             except ValueError as exc:
-                raise DataFileError(f"{fname} row {n} ({rid}): {exc}") from exc
+                problems.append((n, f"{fname} row {n} ({rid}): {exc}"))
+        raise_all(fname, [p for _, p in sorted(problems, key=lambda x: x[0])])
         return tuple(rec for _, _, rec in rows), seen
 
 

@@ -28,8 +28,8 @@ from watchlists._profile_loading import (
     _Prior,
     _read_user,
     _Universe,
+    raise_all,
 )
-from watchlists.errors import DataFileError
 
 
 @dataclass(frozen=True)
@@ -92,22 +92,22 @@ def _user_universe(b: _Universe, path: Path) -> _Universe:
     rule = "user data can add companies but not replace bundled ones"
     # compared as folded (NFKC, casefold, no combining marks) so homoglyphs collide too
     bundled_keys = {_fold(k): c.slug for c in b.companies for k in _keys_of(c)}
+    problems: list[str] = []
     for i, comp in enumerate(user, start=1):
         where = f"{fname} company {i} ({comp.slug})"
         if comp.slug in b.by_slug:
-            raise DataFileError(
-                f"{where}: slug {comp.slug!r} is a bundled company; {rule} (choose another slug)"
-            )
+            problems.append(
+                f"{where}: slug {comp.slug!r} is a bundled company; {rule} (choose another slug)")
+            continue
         for sym in comp.symbols:
             if sym in b.by_symbol:
-                raise DataFileError(
+                problems.append(
                     f"{where}: listing symbol {sym!r} is already a listing of bundled "
-                    f"company {b.by_symbol[sym][0].slug!r}; {rule}"
-                )
+                    f"company {b.by_symbol[sym][0].slug!r}; {rule}")
         for key in sorted(_keys_of(comp)):
             other = bundled_keys.get(_fold(key))
             if other is not None:
-                raise DataFileError(
-                    f"{where}: name or alias {key!r} also names bundled company {other!r}; {rule}"
-                )
+                problems.append(
+                    f"{where}: name or alias {key!r} also names bundled company {other!r}; {rule}")
+    raise_all(fname, problems)
     return _Universe.build(b.companies + user, n_bundled=len(b.companies))

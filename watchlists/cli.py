@@ -541,6 +541,9 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         raise
     except (_BadInput, DefinitionError, ValueError, TypeError, KeyError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if len(getattr(exc, "problems", ())) > 1:  # a data file: every problem, a line each
+            print(f"error: {message}", file=_TerminalSafe(err))
+            return EXIT_BAD_INPUT
         _error(err, f"error: {message}", args.debug)
         return EXIT_BAD_INPUT
     except StoreError as exc:

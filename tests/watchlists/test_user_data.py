@@ -351,3 +351,48 @@ def test_cli_home_option_moves_the_user_data_folder_too(tmp_path):
     err = io.StringIO()  # without --home the default (isolated, empty) home is used
     assert main(["show", "acme"], stdout=io.StringIO(), stderr=err) == 2
     assert "unknown company" in err.getvalue()
+
+
+def test_every_problem_of_a_user_file_is_reported_at_once(data_dir, watchlist_path, tmp_path):
+    """Three bad rows and a bad company: one run names all of them, a line each."""
+    bad_facts = (FACTS
+                 + "acme-robotics,revenue,lots,USD,USD,FY2023,2025-02-15,https://x.org,confirmed,\n"
+                 + "acme-robotics,revenue,1,USD,USD,2023,2025-02-15,https://x.org,confirmed,\n"
+                 + "nobody,revenue,1,USD,USD,FY2022,2025-02-15,https://x.org,confirmed,\n")
+    path = _write(data_dir / "facts.csv", bad_facts)
+    with pytest.raises(DataFileError) as err:
+        profiles.facts()
+    assert len(err.value.problems) == 3
+    assert [p.split(":")[0] for p in err.value.problems] == [
+        f"{path} row 4 (acme-robotics/revenue/FY2023)",
+        f"{path} row 5 (acme-robotics/revenue/2023)", f"{path} row 6 (nobody/revenue/FY2022)"]
+    code, err_text = _report(watchlist_path, tmp_path / "out")
+    assert code == 2
+    lines = err_text.strip().splitlines()
+    assert lines[0].startswith(f"error: {path}: 3 problems") and len(lines) == 4, err_text
+    _write(data_dir / "facts.csv", FACTS)
+    two_bad = COMPANIES.replace('country = "US"', 'country = "usa"') + COMPANIES.replace(
+        "acme-robotics", "acme-two").replace('"ACME"', '"ACME2"').replace(
+        'aliases = ["Acme"]', 'aliases = ["Acme Two"]').replace('"USD"', '"US$"')
+    _write(data_dir / "companies.toml", two_bad)
+    with pytest.raises(DataFileError) as err:
+        profiles.company("cambricon")
+    assert len(err.value.problems) == 2
+    assert "country 'usa'" in err.value.problems[0] and "'US$'" in err.value.problems[1]
+
+
+def test_a_minimal_user_company_needs_slug_name_country_and_a_listing(_isolated_home):
+    _write(_isolated_home / "data" / "companies.toml", """\
+[[company]]
+slug = "synthetic-grocer"
+name = "Synthetic Grocer"
+country = "GB"
+
+[[company.listing]]
+symbol = "SYNG.L"
+currency = "GBP"
+""")
+    comp = profiles.company("synthetic-grocer")
+    assert (comp.legal_name, comp.role) == ("Synthetic Grocer", None)
+    listing = comp.listings[0]
+    assert (listing.exchange, listing.board, listing.primary) == ("LSE", "main", True)
