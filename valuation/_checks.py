@@ -170,16 +170,16 @@ def check(
     arr = np.asarray(arr, dtype=float)
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty, got an array of shape {arr.shape}")
-    nan = np.isnan(arr)
-    if not allow_nan and nan.any():
-        raise ValueError(f"{name} must not be NaN, got nan{_where(arr, nan, index)}")
-    inf = np.isinf(arr)
-    if allow_inf:
-        inf = np.isneginf(arr)
-    if inf.any():
-        bad = arr[inf].flat[0]
-        raise ValueError(f"{name} must be finite, got {fmt(bad)}{_where(arr, inf, index)}")
-    valid = ~nan
+    if not np.isfinite(arr).all():  # one pass in the common case of finite values
+        nan = np.isnan(arr)
+        if not allow_nan and nan.any():
+            raise ValueError(f"{name} must not be NaN, got nan{_where(arr, nan, index)}")
+        inf = np.isinf(arr)
+        if allow_inf:
+            inf = np.isneginf(arr)
+        if inf.any():
+            bad = arr[inf].flat[0]
+            raise ValueError(f"{name} must be finite, got {fmt(bad)}{_where(arr, inf, index)}")
     for bound, op, text in (
         (gt, np.less_equal, "greater than"),
         (ge, np.less, "at least"),
@@ -189,7 +189,7 @@ def check(
         if bound is None:
             continue
         with np.errstate(invalid="ignore"):
-            bad = valid & op(arr, bound)
+            bad = op(arr, bound)  # False at NaN (missing data, checked above)
         if bad.any():
             value = arr[bad].flat[0]
             raise ValueError(

@@ -46,7 +46,6 @@ from valuation._checks import (
     check,
     check_input,
     check_int,
-    company_label,
     finite_or_nan,
     fmt,
     html_table,
@@ -230,6 +229,72 @@ def _cash_flows(
     }
 
 
+#: Per-year columns of :attr:`DCFResult.table` after company and year.
+_TABLE_FLOWS = [
+    "revenue",
+    "growth",
+    "margin",
+    "ebit_after_tax",
+    "reinvestment",
+    "fcff",
+    "discount_factor",
+    "pv",
+]
+
+
+def _cash_flow_block(
+    revenue: np.ndarray,
+    growth: np.ndarray,
+    operating_margin: np.ndarray,
+    target_margin: np.ndarray,
+    margin_years: int,
+    tax_rate: np.ndarray,
+    sales_to_capital: np.ndarray,
+    discount_rate: np.ndarray,
+    terminal_growth: np.ndarray,
+    terminal_roic: np.ndarray,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`_cash_flows` for (n,) inputs and an (n, T) growth, written in place.
+
+    Returns ``(block, figures)``: ``block`` (8, n, T) holds the per-year figures
+    in the order of :data:`_TABLE_FLOWS` (the same operations as
+    :func:`_cash_flows`, so the same numbers), ``figures`` the per-company
+    terminal_value, pv_terminal and enterprise_value.
+    """
+    col = np.newaxis
+    n, T = growth.shape
+    t = np.arange(1, T + 1, dtype=float)
+    block = np.empty((len(_TABLE_FLOWS), n, T))
+    rev, g, margin, nopat, reinvestment, fcff, discount, pv = block
+    np.add(1.0, growth, out=rev)
+    np.cumprod(rev, axis=-1, out=rev)
+    np.multiply(revenue[:, col], rev, out=rev)
+    g[...] = growth
+    w = np.minimum(t, margin_years) / margin_years
+    np.multiply((target_margin - operating_margin)[:, col], w, out=margin)
+    np.add(operating_margin[:, col], margin, out=margin)
+    np.multiply(rev, margin, out=nopat)
+    nopat *= (1.0 - tax_rate)[:, col]
+    np.subtract(rev[:, 1:], rev[:, :-1], out=reinvestment[:, 1:])
+    np.subtract(rev[:, 0], revenue, out=reinvestment[:, 0])
+    reinvestment /= sales_to_capital[:, col]
+    np.subtract(nopat, reinvestment, out=fcff)
+    np.power((1.0 + discount_rate)[:, col], -t, out=discount)
+    np.multiply(fcff, discount, out=pv)
+    tg = terminal_growth
+    fcff_next = (
+        rev[:, -1] * (1.0 + tg) * margin[:, -1] * (1.0 - tax_rate) * (1.0 - tg / terminal_roic)
+    )
+    terminal = fcff_next / (discount_rate - tg)
+    pv_terminal = terminal * discount[:, -1]
+    ev = pv.sum(axis=-1) + pv_terminal
+    return block, {
+        "terminal_value": terminal,
+        "pv_terminal": pv_terminal,
+        "enterprise_value": ev,
+    }
+
+
 def _value_per_share(
     revenue: np.ndarray,
     growth: np.ndarray,
@@ -306,6 +371,16 @@ class DCFResult:
         return html_table("Discounted cash flow (FCFF)", self.summary, self.warnings)
 
 
+def _labels_at(labels: pd.Index, idx: np.ndarray, scalar: bool) -> list[Hashable]:
+    """:func:`~valuation._checks.company_label` of the elements ``idx``, without a loop."""
+    if scalar:
+        return [None] * idx.size
+    out = labels[idx].tolist()  # numpy integers come back as int
+    if labels.dtype == object:
+        out = [int(x) if isinstance(x, np.integer) else x for x in out]
+    return out
+
+
 def _guard_rails(
     labels: pd.Index,
     scalar: bool,
@@ -314,36 +389,64 @@ def _guard_rails(
     equity: np.ndarray,
     vps: np.ndarray,
     price: np.ndarray | None,
+    not_finite: np.ndarray,
 ) -> list[tuple[Hashable, str]]:
-    """``(company, message)`` pairs: missing inputs first, then the guard-rails."""
-    out: list[tuple[Hashable, str]] = []
-    for i in range(len(labels)):
-        who = company_label(labels, i, scalar)
-        if missing[i] == "price":
-            out.append(
-                (who, missing_warning("price", "the value-over-price guard-rail is not checked"))
-            )
-        elif missing[i]:
-            out.append((who, missing_warning(missing[i])))
-        if share[i] > TERMINAL_SHARE_LIMIT:
-            out.append(
-                (
-                    who,
-                    f"terminal value is {share[i]:.0%} of enterprise value "
-                    f"(over {TERMINAL_SHARE_LIMIT:.0%})",
-                )
-            )
-        if equity[i] < 0:
-            out.append((who, f"negative equity value {equity[i]:,.4g}"))
-        if price is not None and vps[i] > PRICE_MULTIPLE_LIMIT * price[i]:
-            out.append(
-                (
-                    who,
-                    f"value per share {vps[i]:,.4g} is over {PRICE_MULTIPLE_LIMIT:g}x "
-                    f"the price {price[i]:,.4g}",
-                )
-            )
-    return out
+    """``(company, message)`` pairs: per company the missing inputs first, then the
+    guard-rails; the not-finite results of every company last.
+
+    Vectorised: the tests run on whole arrays and only the companies with a
+    warning have a message formatted.
+    """
+    where: list[np.ndarray] = []
+    kind: list[int] = []
+    texts: list[list[str]] = []
+
+    def add(idx: np.ndarray, k: int, msgs: list[str]) -> None:
+        where.append(idx)
+        kind.append(k)
+        texts.append(msgs)
+
+    lacking = np.flatnonzero(missing != "")
+    if lacking.size:
+        fields, inv = np.unique(missing[lacking], return_inverse=True)
+        text = [
+            missing_warning("price", "the value-over-price guard-rail is not checked")
+            if f == "price"
+            else missing_warning(f)
+            for f in fields
+        ]
+        add(lacking, 0, [text[j] for j in inv.tolist()])
+    with np.errstate(invalid="ignore"):
+        big = np.flatnonzero(share > TERMINAL_SHARE_LIMIT)
+        negative = np.flatnonzero(equity < 0)
+        over = (
+            np.flatnonzero(vps > PRICE_MULTIPLE_LIMIT * price)
+            if price is not None
+            else np.empty(0, dtype=np.intp)
+        )
+    limit = f"(over {TERMINAL_SHARE_LIMIT:.0%})"
+    add(
+        big,
+        1,
+        [f"terminal value is {v:.0%} of enterprise value {limit}" for v in share[big].tolist()],
+    )
+    add(negative, 2, [f"negative equity value {v:,.4g}" for v in equity[negative].tolist()])
+    if price is not None:
+        add(
+            over,
+            3,
+            [
+                f"value per share {v:,.4g} is over {PRICE_MULTIPLE_LIMIT:g}x the price {q:,.4g}"
+                for v, q in zip(vps[over].tolist(), price[over].tolist())
+            ],
+        )
+    bad = np.flatnonzero(not_finite)
+    add(bad, 4, [f"value_per_share: {NOT_FINITE_REASON}"] * bad.size)
+    idx = np.concatenate(where)
+    kinds = np.concatenate([np.full(w.size, k, dtype=np.int8) for w, k in zip(where, kind)])
+    msgs = np.array([m for t in texts for m in t] or [], dtype=object)
+    order = np.lexsort((kinds, idx, kinds == 4))  # company order; not-finite ones last
+    return list(zip(_labels_at(labels, idx[order], scalar), msgs[order].tolist()))
 
 
 def dcf(
@@ -468,7 +571,7 @@ def dcf(
     n = int(np.prod(n_shape)) if n_shape else 1
     one = {k: np.broadcast_to(v, (n,)) for k, v in one.items()}
     g2 = np.broadcast_to(g_arr, (n, g_arr.shape[-1]))
-    flows = _cash_flows(
+    block, flows = _cash_flow_block(
         one["revenue"],
         g2,
         one["operating_margin"],
@@ -489,25 +592,15 @@ def dcf(
         share = flows["pv_terminal"] / ev
     labels = shape.labels(n)
     T = g2.shape[1]
+    # the per-year figures were written into one (figures, rows) block: the table wraps
+    # it without the copy pandas makes when it stacks separate columns
     table = pd.DataFrame(
-        {
-            "company": np.repeat(np.asarray(labels, dtype=object), T),
-            "year": np.tile(np.arange(1, T + 1), n),
-            "revenue": flows["revenue"].ravel(),
-            "growth": g2.ravel(),
-            **{
-                k: flows[k].ravel()
-                for k in (
-                    "margin",
-                    "ebit_after_tax",
-                    "reinvestment",
-                    "fcff",
-                    "discount_factor",
-                    "pv",
-                )
-            },
-        }
+        block.reshape(len(_TABLE_FLOWS), n * T).T, columns=_TABLE_FLOWS, copy=False
     )
+    years = np.empty((n, T), dtype=np.arange(1).dtype)
+    years[:] = np.arange(1, T + 1)
+    table.insert(0, "year", years.reshape(-1))
+    table.insert(0, "company", np.repeat(np.asarray(labels, dtype=object), T))
     summary = pd.DataFrame(
         {
             "enterprise_value": ev,
@@ -520,11 +613,9 @@ def dcf(
     )
     given = {k: g2 if k == "growth" else one[k] for k in named if k in shape.per_company}
     missing = missing_fields(given, (n,))
-    rails = _guard_rails(labels, shape.scalar, missing, share, equity, vps, one.get("price"))
-    rails += [
-        (company_label(labels, int(i), shape.scalar), f"value_per_share: {NOT_FINITE_REASON}")
-        for i in np.flatnonzero(not_finite)
-    ]
+    rails = _guard_rails(
+        labels, shape.scalar, missing, share, equity, vps, one.get("price"), not_finite
+    )
     warnings, warning_table = labelled_warnings(rails)
     return DCFResult(
         enterprise_value=shape.out(ev, "enterprise_value"),

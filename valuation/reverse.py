@@ -5,13 +5,19 @@ For each company, :func:`implied_growth` finds ``g`` such that
 ``dcf(revenue, fade_path(g, terminal_growth, high_years, fade_years), ...)``
 ``.value_per_share == price``
 
-with every other input fixed.  All companies are solved at once by a
-vectorised Brent method (the algorithm of ``scipy.optimize.brentq``, applied
-elementwise to arrays) to an absolute tolerance of about 1e-12.
+with every other input fixed.  All companies are solved at once, to the
+tolerance of ``scipy.optimize.brentq`` with ``xtol=1e-12`` (about 1e-12).
 
 Value is linear in the revenue path, so the solver precomputes per-year
-weights from the margins, tax, reinvestment and discount factors once; each
-iteration then costs one cumulative product over the years.
+weights from the margins, tax, reinvestment and discount factors once (value
+minus price is ``sum_t W_t P_t(g) + c`` with ``P_t`` the revenue path relative to
+today); an evaluation is then one pass over the years, and the slope in ``g``
+comes with it.  After the grid below, each company's root is polished by
+safeguarded Newton steps inside its bracket (bisection when a step leaves the
+bracket or stalls), the first on log value against ``log(1 + g)``, where value
+is nearly linear; about three evaluations with slope per company.  Every
+company's numbers are computed year by year in a fixed order, so they never
+depend on which or how many companies share the call.
 
 Non-monotone value
 ------------------
@@ -47,6 +53,7 @@ range (a negative price, ``discount_rate <= terminal_growth``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +81,13 @@ GRID_POINTS = 9
 XTOL = 1e-12
 RTOL = 4 * np.finfo(float).eps
 MAXITER = 200
+#: A Newton step this small ends the iteration (the error after it is of order its square).
+NEWTON_STEP = 1e-7
+#: Up to this many distinct terminal growths, the grid is one matrix product per value.
+_GRID_GROUPS = 16
+#: Companies per block of the grid product.
+_BLOCK = 4096
+_LOG_NEWTON = True
 
 STATUS_OK = "ok"
 STATUS_OK_FALLING = "ok: value falls as growth rises"
@@ -81,6 +95,16 @@ STATUS_BELOW = "price below value at lowest growth"
 STATUS_ABOVE = "needs growth above bracket"
 STATUS_DESTROYS = "growth destroys value"
 STATUS_NOT_CONVERGED = "not converged"
+#: The solver's statuses; ``_solve`` returns indices into this tuple.
+_STATUSES = (
+    STATUS_OK,
+    STATUS_OK_FALLING,
+    STATUS_NOT_CONVERGED,
+    STATUS_BELOW,
+    STATUS_ABOVE,
+    STATUS_DESTROYS,
+)
+_OK, _OK_FALLING, _NOT_CONVERGED, _BELOW, _ABOVE, _DESTROYS = range(len(_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -124,85 +148,6 @@ class ImpliedGrowth:
         return html_table("Implied growth (reverse DCF)", self.table, self.warnings)
 
 
-def _brentq_vec(
-    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    a: np.ndarray,
-    b: np.ndarray,
-    fa: np.ndarray,
-    fb: np.ndarray,
-    xtol: float = XTOL,
-    rtol: float = RTOL,
-    maxiter: int = MAXITER,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise Brent root finding (scipy's brentq.c, vectorised).
-
-    ``f(x, idx)`` evaluates the functions of elements ``idx`` at ``x``; each
-    bracket ``[a, b]`` must have ``fa * fb <= 0``.  Converged elements drop out
-    of later iterations.  Returns ``(roots, converged)``.
-    """
-    n = a.size
-    root = np.full(n, np.nan)
-    converged = np.zeros(n, dtype=bool)
-    at_a = fa == 0
-    at_b = (fb == 0) & ~at_a
-    root[at_a], root[at_b] = a[at_a], b[at_b]
-    converged |= at_a | at_b
-    idx = np.flatnonzero(~converged)
-    xpre, xcur, fpre, fcur = a[idx].copy(), b[idx].copy(), fa[idx].copy(), fb[idx].copy()
-    xblk = np.zeros_like(xpre)
-    fblk = np.zeros_like(xpre)
-    spre = np.zeros_like(xpre)
-    scur = np.zeros_like(xpre)
-    for _ in range(maxiter):
-        if idx.size == 0:
-            break
-        sw = (fpre != 0) & (fcur != 0) & (np.signbit(fpre) != np.signbit(fcur))
-        xblk = np.where(sw, xpre, xblk)
-        fblk = np.where(sw, fpre, fblk)
-        spre = np.where(sw, xcur - xpre, spre)
-        scur = np.where(sw, xcur - xpre, scur)
-        swap = np.abs(fblk) < np.abs(fcur)
-        xpre, xcur, xblk = (
-            np.where(swap, xcur, xpre),
-            np.where(swap, xblk, xcur),
-            np.where(swap, xcur, xblk),
-        )
-        fpre, fcur, fblk = (
-            np.where(swap, fcur, fpre),
-            np.where(swap, fblk, fcur),
-            np.where(swap, fcur, fblk),
-        )
-        delta = (xtol + rtol * np.abs(xcur)) / 2
-        sbis = (xblk - xcur) / 2
-        done = (fcur == 0) | (np.abs(sbis) < delta)
-        if done.any():
-            root[idx[done]] = xcur[done]
-            converged[idx[done]] = True
-            keep = ~done
-            idx = idx[keep]
-            if idx.size == 0:
-                break
-            xpre, xcur, xblk, fpre, fcur, fblk, spre, scur, delta, sbis = (
-                v[keep] for v in (xpre, xcur, xblk, fpre, fcur, fblk, spre, scur, delta, sbis)
-            )
-        interp = (np.abs(spre) > delta) & (np.abs(fcur) < np.abs(fpre))
-        with np.errstate(all="ignore"):
-            secant = -fcur * (xcur - xpre) / (fcur - fpre)
-            dpre = (fpre - fcur) / (xpre - xcur)
-            dblk = (fblk - fcur) / (xblk - xcur)
-            iqi = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
-            stry = np.where(xpre == xblk, secant, iqi)
-            good = interp & (2 * np.abs(stry) < np.minimum(np.abs(spre), 3 * np.abs(sbis) - delta))
-        spre = np.where(good, scur, sbis)
-        scur = np.where(good, stry, sbis)
-        xpre, fpre = xcur, fcur
-        xcur = xcur + np.where(np.abs(scur) > delta, scur, np.where(sbis > 0, delta, -delta))
-        fcur = f(xcur, idx)
-    if idx.size:
-        root[idx] = xcur
-    return root, converged
-
-
 def _golden_max(
     q: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, iters: int = 80
 ) -> np.ndarray:
@@ -224,31 +169,72 @@ def _golden_max(
     return np.where(qc > qd, c, d)
 
 
-def _linear_weights(
+def _excess_weights(
     p: dict[str, np.ndarray], margin_years: int, T: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weights ``W`` (n, T) and constant ``c`` (n,) with ``EV = revenue * (sum_t P_t W_t + c)``.
+    """Weights ``W`` (T, n) and constant ``c`` (n,) with ``value - price = sum_t P_t W_t + c``.
 
     ``P_t = revenue_t / revenue_0``.  Derived from the DCF of
-    :mod:`valuation.intrinsic`:  with ``A_t = margin_t (1 - tax) df_t``,
-    ``B_t = df_t / sales_to_capital`` and terminal factor
-    ``C = (1 + g) margin_T (1 - tax) (1 - g / roic) / (r - g) df_T``,
-    ``W_t = A_t - B_t + B_{t+1}`` (``B_{T+1} = 0``), ``W_T += C`` and ``c = B_1``.
+    :mod:`valuation.intrinsic` (value is linear in the revenue path): with
+    ``A_t = margin_t (1 - tax) df_t``, ``B_t = df_t / sales_to_capital`` and
+    terminal factor ``C = (1 + g) margin_T (1 - tax) (1 - g / roic) / (r - g) df_T``,
+    enterprise value over revenue is ``sum_t P_t W_t + B_1`` with
+    ``W_t = A_t - B_t + B_{t+1}`` (``B_{T+1} = 0``) and ``W_T += C``; here the weights
+    are scaled by ``revenue / shares`` and ``c`` holds ``B_1``, net cash and the price.
+    Years run along the first axis so that the solver's per-year loops touch
+    contiguous rows.
     """
-    t = np.arange(1, T + 1, dtype=float)
-    w = np.minimum(t, margin_years) / margin_years
-    margin = (
-        p["operating_margin"][:, None] + (p["target_margin"] - p["operating_margin"])[:, None] * w
+    r, tax, s2c = p["discount_rate"], p["tax_rate"], p["sales_to_capital"]
+    om, tm, g = p["operating_margin"], p["target_margin"], p["terminal_growth"]
+    scale = p["revenue"] / p["shares"]
+    keep = scale * (1.0 - tax)
+    slope = keep * (tm - om) / margin_years  # margin rises by this per year (times keep)
+    inv_s2c = scale / s2c
+    first = keep * om - inv_s2c * (r / (1.0 + r))  # W_t / df_t before the margin ramp
+    d1 = 1.0 / (1.0 + r)
+    W = np.empty((T, r.size))
+    df = d1.copy()
+    for t in range(1, T + 1):
+        row = W[t - 1]
+        if t < margin_years:
+            np.multiply(slope, t, out=row)
+            row += first
+        else:
+            np.multiply(slope, margin_years, out=row)
+            row += first
+        row *= df
+        if t < T:
+            df *= d1
+    # last year: no reinvestment B_{T+1}, plus the terminal value
+    m_T = om + (tm - om) * (min(T, margin_years) / margin_years)
+    W[T - 1] += df * (
+        inv_s2c * (r / (1.0 + r) - 1.0)
+        + (1.0 + g) * m_T * keep * (1.0 - g / p["terminal_roic"]) / (r - g)
     )
-    df = (1.0 + p["discount_rate"])[:, None] ** -t
-    A = margin * (1.0 - p["tax_rate"])[:, None] * df
-    B = df / p["sales_to_capital"][:, None]
-    W = A - B
-    W[:, :-1] += B[:, 1:]
-    g = p["terminal_growth"]
-    C = (1.0 + g) * margin[:, -1] * (1.0 - p["tax_rate"]) * (1.0 - g / p["terminal_roic"])
-    W[:, -1] += C / (p["discount_rate"] - g) * df[:, -1]
-    return W, B[:, 0].copy()
+    c = inv_s2c * d1 + (p["net_cash"] / p["shares"] - p["price"])
+    return W, c
+
+
+def _excess_at(
+    x: np.ndarray, W: np.ndarray, c: np.ndarray, base: np.ndarray, keep: np.ndarray
+) -> np.ndarray:
+    """Value minus price at growth ``x`` (n,) for weights ``W`` (T, n).
+
+    ``sum_t W_t P_t + c`` with ``P_t = prod_{s<=t} (base_s + x keep_s)``, accumulated
+    year by year in this order for every company, so a company's number never
+    depends on which or how many companies are solved with it.
+    """
+    P = keep[0] * x
+    P += base[0]
+    f = P * W[0]
+    for t in range(1, keep.size):
+        z = keep[t] * x
+        z += base[t]
+        P *= z
+        np.multiply(P, W[t], out=z)
+        f += z
+    f += c
+    return f
 
 
 def implied_growth(
@@ -339,27 +325,45 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
         }
     )
     n = int(np.prod(shape.shape)) if shape.shape else 1
-    p = {k: np.broadcast_to(np.atleast_1d(v), (n,)).copy() for k, v in p.items()}
+    # read-only views are enough: nothing below writes into the validated inputs
+    p = {k: v if v.shape == (n,) else np.broadcast_to(v, (n,)) for k, v in p.items()}
     given = [k for k in p if k in shape.per_company]
-    missing = missing_fields({k: p[k] for k in given}, (n,))
-    todo = np.flatnonzero(missing == "")
-    roots = np.full(n, np.nan)
-    status = np.array([missing_reason(m) for m in missing], dtype=object)
-    value_low = np.full(n, np.nan)
-    value_high = np.full(n, np.nan)
-    multi = np.zeros(n, dtype=bool)
-    if todo.size:
-        solved = _solve({k: v[todo] for k, v in p.items()}, my, high, fade, lo, hi)
-        roots[todo], status[todo], multi[todo] = solved[0], solved[1], solved[2]
-        value_low[todo] = solved[3] + p["price"][todo]
-        value_high[todo] = solved[4] + p["price"][todo]
+    # a NaN anywhere makes the total NaN (so can inf - inf: then the exact check runs too)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = sum(float(np.add.reduce(p[k])) for k in given)
+    if np.isnan(total):
+        missing = missing_fields({k: p[k] for k in given}, (n,))
+        lacking = missing != ""
+    else:  # the common case: no company lacks an input
+        missing = None
+        lacking = np.zeros(n, dtype=bool)
+    names = list(_STATUSES)
+    if missing is None:
+        roots, status, multi, low, high_ = _solve(p, my, high, fade, lo, hi)
+        value_low, value_high = low + p["price"], high_ + p["price"]
+    else:
+        todo = np.flatnonzero(~lacking)
+        reasons, where = np.unique(missing[lacking], return_inverse=True)
+        names += [missing_reason(m) for m in reasons]
+        roots = np.full(n, np.nan)
+        status = np.zeros(n, dtype=np.int16)
+        status[lacking] = len(_STATUSES) + where
+        value_low = np.full(n, np.nan)
+        value_high = np.full(n, np.nan)
+        multi = np.zeros(n, dtype=bool)
+        if todo.size:
+            solved = _solve({k: v[todo] for k, v in p.items()}, my, high, fade, lo, hi)
+            roots[todo], status[todo], multi[todo] = solved[0], solved[1], solved[2]
+            value_low[todo] = solved[3] + p["price"][todo]
+            value_high[todo] = solved[4] + p["price"][todo]
     labels = shape.labels(n)
     items: list[tuple[Hashable, str]] = []
-    for i in range(n):
-        who = company_label(labels, i, shape.scalar)
-        if missing[i]:
+    for i in np.flatnonzero(lacking | multi):  # only the companies with a warning
+        who = company_label(labels, int(i), shape.scalar)
+        if lacking[i]:
+            assert missing is not None
             items.append((who, missing_warning(missing[i], "the implied growth is NaN")))
-        elif multi[i]:
+        else:
             items.append(
                 (
                     who,
@@ -368,11 +372,12 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
                 )
             )
     warnings, warning_table = labelled_warnings(items)
+    status_strings = _strings(names, status)
     table = pd.DataFrame(
         {
             "price": p["price"],
             "growth": roots,
-            "status": status,
+            "status": status_strings,
             "value_at_low": value_low,
             "value_at_high": value_high,
             "return_on_new_capital": p["target_margin"]
@@ -384,11 +389,15 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
     )
     if shape.scalar:
         return ImpliedGrowth(
-            np.float64(roots[0]), str(status[0]), table, warnings, (lo, hi), warning_table
+            np.float64(roots[0]), names[status[0]], table, warnings, (lo, hi), warning_table
         )
+    if shape.index is not None:
+        status_out = pd.Series(status_strings, index=shape.index, name="status")
+    else:
+        status_out = shape.out(np.array(names, dtype=object)[status], "status")
     return ImpliedGrowth(
         shape.out(roots, "implied_growth"),
-        shape.out(status, "status"),
+        status_out,
         table,
         warnings,
         (lo, hi),
@@ -396,47 +405,235 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
     )
 
 
+_STR_DTYPE = pd.Series(["text"]).dtype  # what pandas makes of a column of str
+
+
+def _strings(names: list[str], codes: np.ndarray) -> Any:
+    """``names[codes]`` as the string array pandas would infer, without a Python loop."""
+    if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
+        import pyarrow as pa
+
+        return pd.array(pa.array(names).take(pa.array(codes)), dtype=_STR_DTYPE)
+    return np.array(names, dtype=object)[codes]
+
+
+def _grid_excess(
+    W: np.ndarray, c: np.ndarray, tg: np.ndarray, fw: np.ndarray, grid: np.ndarray
+) -> np.ndarray:
+    """Excess (value per share minus price) at every grid growth, shape (K, n).
+
+    The same numbers as :func:`_excess_at` at each grid growth.  When every
+    company has the same terminal growth (``tg`` of size 1) the revenue paths at
+    the grid growths are shared, ``P`` (K, T), and the grid is a product with the
+    weights, accumulated year by year over blocks of companies that stay in cache.
+    """
+    keep = 1.0 - fw
+    K, T, n = grid.size, keep.size, c.size
+    F = np.empty((K, n))
+    if tg.size == 1:
+        Pg = np.cumprod((1.0 + tg[0] * fw)[None, :] + grid[:, None] * keep, axis=1)  # (K, T)
+        tmp = np.empty((K, min(n, _BLOCK)))
+        for s in range(0, n, _BLOCK):
+            Wb, Fb = W[:, s : s + _BLOCK], F[:, s : s + _BLOCK]
+            tb = tmp[:, : Fb.shape[1]]
+            np.multiply(Pg[:, :1], Wb[0], out=Fb)
+            for t in range(1, T):
+                np.multiply(Pg[:, t : t + 1], Wb[t], out=tb)
+                Fb += tb
+        F += c
+    else:
+        base = 1.0 + fw[:, None] * tg
+        for k, gk in enumerate(grid):
+            F[k] = _excess_at(np.full(n, gk), W, c, base, keep)
+    return F
+
+
+def _newton(
+    W: np.ndarray,
+    c: np.ndarray,
+    base: np.ndarray,
+    keep: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    fa: np.ndarray,
+    fb: np.ndarray,
+    level: np.ndarray | None = None,
+    maxiter: int = MAXITER,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Elementwise safeguarded Newton root finding of ``f(x) = sum_t W_t P_t(x) + c``.
+
+    ``P_t(x) = prod_{s<=t} z_s`` with ``z_s = base_s + x keep_s`` (``base`` is (T, 1)
+    when shared, else (T, n); ``W`` is (T, n)), so ``f'(x) = sum_t W_t P_t
+    sum_{s<=t} keep_s / z_s`` comes with the value at little extra cost.  Each
+    bracket ``[a, b]`` must have ``fa * fb <= 0``; it is kept around the root and a
+    step that leaves it, or does not halve the step before, is replaced by
+    bisection (``rtsafe``).  Starts at the secant point of the bracket; stops
+    after a Newton step below :data:`NEWTON_STEP` (the error after it is of order
+    the step squared) or when the bracket is narrower than the Brent tolerance.
+    Returns ``(roots, converged, evaluations)`` per element (an evaluation is the
+    value and its slope).
+    """
+    n = a.size
+    root = np.full(n, np.nan)
+    conv = np.zeros(n, dtype=bool)
+    nfev = np.zeros(n, dtype=np.int64)
+    at_a = fa == 0
+    at_b = (fb == 0) & ~at_a
+    root[at_a], root[at_b] = a[at_a], b[at_b]
+    conv |= at_a | at_b
+    idx = np.flatnonzero(~conv)
+    if idx.size == 0:
+        return root, conv, nfev
+    shared = base.shape[1] == 1
+    lv = level
+    if idx.size < n:
+        W, c = W[:, idx], c[idx]
+        if lv is not None:
+            lv = lv[idx]
+        if not shared:
+            base = base[:, idx]
+        a, b, fa, fb = a[idx], b[idx], fa[idx], fb[idx]
+    neg = fa < 0
+    xneg = np.where(neg, a, b)  # f < 0 there
+    xpos = np.where(neg, b, a)  # f > 0 there
+    with np.errstate(all="ignore"):
+        x = a - fa * (b - a) / (fb - fa)
+        if lv is not None:  # the secant of log(value) against log(1 + x)
+            pa, pb = np.log1p(fa / lv), np.log1p(fb / lv)
+            ua, ub = np.log1p(a), np.log1p(b)
+            xl = np.expm1(ua - pa * (ub - ua) / (pb - pa))
+            x = np.where(np.isfinite(xl), xl, x)
+    x = np.where((x > a) & (x < b), x, 0.5 * (a + b))
+    dxold = np.abs(b - a)
+    T = keep.size
+    live = np.ones(idx.size, dtype=bool)  # converged elements stay until it pays to drop them
+    iters = 0
+    with np.errstate(all="ignore"):
+        while idx.size and iters < maxiter:
+            iters += 1
+            m = idx.size
+            # value and slope, accumulated year by year (see _excess_at)
+            P = keep[0] * x
+            P += base[0]
+            f = P * W[0]
+            L = keep[0] / P  # d log P_t / dx
+            fp = f * L
+            for t in range(1, T):
+                z = keep[t] * x
+                z += base[t]
+                P *= z
+                np.divide(keep[t], z, out=z)
+                L += z
+                np.multiply(P, W[t], out=z)
+                f += z
+                z *= L
+                fp += z
+            f += c
+            np.copyto(xneg, x, where=f < 0)
+            np.copyto(xpos, x, where=f > 0)
+            lo_, hi_ = np.minimum(xneg, xpos), np.maximum(xneg, xpos)
+            if iters == 1 and lv is not None:
+                # first step: Newton on log(value) against log(1 + x); value grows roughly
+                # like a power of 1 + x, which this makes nearly linear
+                v = f + lv
+                one = 1.0 + x
+                du = np.log1p(f / lv) * v / (fp * one)
+                dx = np.where(v > 0, one * np.expm1(-du), -f / fp)
+            else:
+                dx = f / fp
+                np.negative(dx, out=dx)
+            step = np.abs(dx)
+            xn = x + dx
+            bisect = ~((xn > lo_) & (xn < hi_)) | (step > 0.5 * dxold)
+            if bisect.any():
+                xn = np.where(bisect, 0.5 * (lo_ + hi_), xn)
+                dxold = np.where(bisect, 0.5 * (hi_ - lo_), step)
+            else:
+                dxold = step
+            exact = f == 0
+            done = exact | (~bisect & (step <= NEWTON_STEP))
+            done |= hi_ - lo_ < XTOL + RTOL * np.abs(x)
+            done &= live
+            x = np.where(exact, x, xn)
+            if done.any():
+                j = idx[done]
+                root[j], conv[j], nfev[j] = x[done], True, iters
+                live &= ~done
+                left = np.count_nonzero(live)
+                if left <= m // 2:
+                    idx = idx[live]
+                    x, xneg, xpos, dxold, c = (v[live] for v in (x, xneg, xpos, dxold, c))
+                    if lv is not None:
+                        lv = lv[live]
+                    W = W[:, live]
+                    if not shared:
+                        base = base[:, live]
+                    live = np.ones(left, dtype=bool)
+    if idx.size:
+        rest = idx[live]
+        root[rest], nfev[rest] = x[live], iters
+    return root, conv, nfev
+
+
 def _solve(
-    p: dict[str, np.ndarray], my: int, high: int, fade: int, lo: float, hi: float
+    p: dict[str, np.ndarray],
+    my: int,
+    high: int,
+    fade: int,
+    lo: float,
+    hi: float,
+    stats: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Solver kernel on validated, complete (n,) inputs.
 
-    Returns ``(roots, status, multi, excess_at_low, excess_at_high)``: ``multi``
+    Returns ``(roots, status, multi, excess_at_low, excess_at_high)``: ``status``
+    holds indices into :data:`_STATUSES`, ``multi``
     flags companies whose value crosses the price more than once and the
-    excesses are value minus price at the ends of the bracket.
+    excesses are value minus price at the ends of the bracket.  ``stats``, if
+    given, receives timings and evaluation counts (for the benchmarks).
     """
+    clock = time.perf_counter
+    t0 = clock()
     n = p["price"].size
     T = high + fade
-    W, c = _linear_weights(p, my, T)
+    W, c = _excess_weights(p, my, T)  # excess = sum_t W_t P_t + c
     fw = _fade_weights(high, fade)
-    base = 1.0 + p["terminal_growth"][:, None] * fw  # 1 + terminal part of the path
     keep = 1.0 - fw
-    scale = p["revenue"] / p["shares"]
-    offset = p["net_cash"] / p["shares"] - p["price"]
+    tg = p["terminal_growth"]
+    shared = bool((tg == tg[0]).all())
+    base = (1.0 + tg[0] * fw)[:, None] if shared else 1.0 + fw[:, None] * tg
+
+    level = p["price"] if _LOG_NEWTON else None
 
     def excess(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Value per share minus price at high growth ``x`` for companies ``idx``."""
-        P = np.cumprod(base[idx] + x[:, None] * keep, axis=1)
-        return scale[idx] * (np.einsum("ij,ij->i", P, W[idx]) + c[idx]) + offset[idx]
+        return _excess_at(x, W[:, idx], c[idx], base if shared else base[:, idx], keep)
 
+    t1 = clock()
     grid = np.linspace(lo, hi, GRID_POINTS)
     every = np.arange(n)
-    F = np.column_stack([excess(np.full(n, gk), every) for gk in grid])  # (n, K)
+    F = _grid_excess(W, c, tg if not shared else tg[:1], fw, grid)  # (K, n)
     sign = np.sign(F)
-    cross = sign[:, :-1] * sign[:, 1:] <= 0
-    has = cross.any(axis=1)
-    k = np.argmax(cross, axis=1)
+    cross = sign[:-1] * sign[1:] <= 0
+    # k = first grid interval where value crosses the price (0 if none), as argmax would
+    seen = cross.copy()
+    for j in range(1, seen.shape[0]):
+        np.logical_or(seen[j - 1], seen[j], out=seen[j])
+    has = seen[-1].copy()
+    k = seen.shape[0] - np.count_nonzero(seen, axis=0)
+    k[~has] = 0
     a, b = grid[k], grid[k + 1]
-    fa, fb = F[every, k], F[every, k + 1]
+    flat = k * n + every
+    fa, fb = F.ravel().take(flat), F.ravel().take(flat + n)
     # No crossing on the grid: a hump (or dip) between grid points may still reach the
     # price.  Search the extremum of value near the best grid point (golden section)
     # and, if it reaches the price, solve between the grid point below and the extremum.
     miss = np.flatnonzero(~has)
     hump = np.zeros(n, dtype=bool)
     if miss.size:
-        side = np.sign(F[miss, 0])  # -1: value below price everywhere -> look for a maximum
-        q = -side[:, None] * F[miss]
-        kb = np.argmax(q, axis=1)
+        side = np.sign(F[0, miss])  # -1: value below price everywhere -> look for a maximum
+        q = -side * F[:, miss]
+        kb = np.argmax(q, axis=0)
         left = grid[np.maximum(kb - 1, 0)]
         x_ext = _golden_max(
             lambda x: -side * excess(x, miss), left, grid[np.minimum(kb + 1, GRID_POINTS - 1)]
@@ -449,23 +646,46 @@ def _solve(
         hump[hit] = True  # value crosses the price twice around the extremum
         a[hit], b[hit] = left[found], x_ext[found]
         fa[hit], fb[hit] = f_left[found], f_ext[found]
+    t2 = clock()
     roots = np.full(n, np.nan)
     conv = np.zeros(n, dtype=bool)
-    sel = np.flatnonzero(has)
-    if sel.size:
-        r_sel, c_sel = _brentq_vec(lambda x, i: excess(x, sel[i]), a[sel], b[sel], fa[sel], fb[sel])
-        roots[sel], conv[sel] = r_sel, c_sel
+    nfev = np.zeros(n, dtype=np.int64)
+    if has.all():
+        roots, conv, nfev = _newton(W, c, base, keep, a, b, fa, fb, level)
+    elif has.any():
+        sel = np.flatnonzero(has)
+        r_sel, c_sel, n_sel = _newton(
+            W[:, sel],
+            c[sel],
+            base if shared else base[:, sel],
+            keep,
+            a[sel],
+            b[sel],
+            fa[sel],
+            fb[sel],
+            None if level is None else level[sel],
+        )
+        roots[sel], conv[sel], nfev[sel] = r_sel, c_sel, n_sel
+    t3 = clock()
     rising_at_root = fb >= fa
-    rising_overall = F[:, -1] >= F[:, 0]
-    status = np.empty(n, dtype=object)
-    status[has & rising_at_root] = STATUS_OK
-    status[has & ~rising_at_root] = STATUS_OK_FALLING
-    status[has & ~conv] = STATUS_NOT_CONVERGED
+    rising_overall = F[-1] >= F[0]
+    # status codes index _STATUSES
+    status = np.where(rising_at_root, _OK, _OK_FALLING).astype(np.int8)
+    status[has & ~conv] = _NOT_CONVERGED
     roots[has & ~conv] = np.nan
-    above = ~has & (F[:, 0] > 0)  # value above price at the lowest growth
-    status[above & rising_overall] = STATUS_BELOW
-    status[above & ~rising_overall] = STATUS_ABOVE
-    status[~has & ~above & rising_overall] = STATUS_ABOVE
-    status[~has & ~above & ~rising_overall] = STATUS_DESTROYS
-    multi = ((cross.sum(axis=1) > 1) | hump) & has
-    return roots, status, multi, F[:, 0], F[:, -1]
+    above = ~has & (F[0] > 0)  # value above price at the lowest growth
+    status[above & rising_overall] = _BELOW
+    status[~has & (above != rising_overall)] = _ABOVE
+    status[~has & ~above & ~rising_overall] = _DESTROYS
+    if stats is not None:
+        stats.update(
+            statuses=clock() - t3,
+            setup=t1 - t0,
+            grid=t2 - t1,
+            newton=t3 - t2,
+            grid_evaluations=GRID_POINTS,
+            newton_evaluations=float(nfev.mean()),
+            hump_searches=int(miss.size),
+        )
+    multi = ((cross.sum(axis=0) > 1) | hump) & has
+    return roots, status, multi, F[0], F[-1]
