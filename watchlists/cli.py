@@ -319,17 +319,28 @@ def _show_stored(args: argparse.Namespace, day: dt.date, out: TextIO, unknown: s
         raise _BadInput(unknown) from None
     with _open_store(args.home) as store:
         stored = store.read_profiles([symbol])
-        if stored.empty:
-            raise _BadInput(f"{unknown}; nor is {symbol} in the store: run `watchlists "
-                            f"refresh {symbol}` online first")
         prices = latest_prices([symbol], day, store=store, now=_now())
         rows = store.read_fundamentals([symbol], asof=day)
+    q = prices.iloc[0]
+    price = "unknown" if q.price != q.price else f"{q.price:,.2f} {q.currency or ''}".strip()
+    when = "–" if str(q.price_date) == "NaT" else q.price_date.date().isoformat()
+    price_line = (f"Latest price as of {day}: {price} {when} source={q.source} "
+                  f"status={q.status}")
+    if stored.empty:
+        if q.price != q.price:
+            raise _BadInput(f"{unknown}; nor is {symbol} in the store: run `watchlists "
+                            f"refresh {symbol}` online first")
+        print(f"{symbol}: no profile stored (run `watchlists refresh {symbol}` online)",
+              file=out)
+        print(price_line, file=out)
+        return EXIT_OK
     p = stored.iloc[0]
 
     def text(value: object) -> str:
         return value if isinstance(value, str) and value else "–"
 
-    print(f"{text(p['name'])} ({symbol}) — profile from {p['source']}, fetched "
+    print(f"{p['name'] if isinstance(p['name'], str) else symbol} ({symbol}) — profile from "
+          f"{p['source']}, fetched "
           f"{p['fetched_at'].date()}", file=out)
     print(f"exchange {text(p['exchange_name'])} ({text(p['exchange'])}) · {text(p['quote_type'])}"
           f" · trades in {text(p['currency'])} (quoted {text(p['quote_currency'])}) · "
@@ -339,11 +350,7 @@ def _show_stored(args: argparse.Namespace, day: dt.date, out: TextIO, unknown: s
     if p["shares_outstanding"] == p["shares_outstanding"]:
         print(f"shares outstanding {_human(p['shares_outstanding'])} (units of this listing)",
               file=out)
-    q = prices.iloc[0]
-    price = "unknown" if q.price != q.price else f"{q.price:,.2f} {q.currency}"
-    when = "–" if str(q.price_date) == "NaT" else q.price_date.date().isoformat()
-    print(f"\nLatest price as of {day}: {price} {when} source={q.source} status={q.status}",
-          file=out)
+    print(f"\n{price_line}", file=out)
     if rows.empty:
         print(f"\nNo statement figures known at {day}.", file=out)
         return EXIT_OK

@@ -395,6 +395,17 @@ def import_prices(
         numbers = {c: math.nan if v is None else v for c, v in values.items()}
         records.append({"symbol": sym, "date": day, **numbers,
                         "volume": math.nan if volume is None else volume, "source": source})
+    # A symbol with no listing of ours may have a profile a refresh stored: its trading
+    # currency binds the file too. One without either gets its currency from the file.
+    bare = [sym for sym in currency_of if listings.get(sym) is None]
+    stored = {str(r.symbol).upper(): r.currency for r in store.read_profiles(bare).itertuples()}
+    for sym in bare:
+        currency, n = currency_of[sym]
+        known = stored.get(sym)
+        if isinstance(known, str) and known != currency:
+            problems.append(f"row {n}, currency: {currency!r} does not match {sym}'s trading "
+                            f"currency {known!r} in its stored profile; convert the prices or "
+                            "fix the symbol")
     if problems:
         raise UserDataImportError(fname, problems)
 
@@ -404,7 +415,17 @@ def import_prices(
     # One transaction for the whole file, each row under its own source.
     added, updated = store.merge_prices(frame[[*PRICE_COLUMNS, "source"]], source=None,
                                         fetched_at=now_utc)
+    new_profiles = [sym for sym in bare if sym not in stored]
+    for sym in new_profiles:
+        from watchlists.providers import ProfileData
+
+        feed = str(frame.loc[frame["symbol"] == sym, "source"].iloc[0])
+        store.upsert_profile(ProfileData(symbol=sym, status="ok", fetched_at=now_utc,
+                                         provider=feed, currency=currency_of[sym][0]))
     notes = []
+    if new_profiles:
+        notes.append(f"trading currency recorded for {', '.join(new_profiles)} (no profile "
+                     "yet; a refresh online adds Yahoo's)")
     if defaulted:
         notes.append(f"adj_close was not given for {defaulted} row(s) and was set to close "
                      "(no split or dividend adjustment)")

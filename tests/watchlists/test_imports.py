@@ -96,7 +96,9 @@ def test_columns_in_any_order_any_case_with_bom_and_blank_lines(tmp_path, store)
     text = ("\ufeff Close ,SOURCE,Date,symbol,adj_close,currency\n\n"
             "9.5,feed-a,2030-06-10,ZZTEST,9.0,USD\n")
     result = import_prices(write(tmp_path, text), store=store, now=NOW)
-    assert result.rows_added == 1 and result.notes == ()
+    assert result.rows_added == 1
+    assert result.notes == ("trading currency recorded for ZZTEST (no profile yet; a refresh "
+                            "online adds Yahoo's)",)
     row = store.read_prices("ZZTEST").iloc[0]
     assert (row["close"], row["adj_close"], row["source"]) == (9.5, 9.0, "feed-a")
 
@@ -370,3 +372,20 @@ def test_columns_are_the_documented_ones():
     assert set(IMPORT_PRICE_COLUMNS) == {"symbol", "date", "close", "source", "open", "high",
                                          "low", "adj_close", "volume", "currency"}
     assert IMPORT_FX_COLUMNS == ("date", "from_ccy", "to_ccy", "rate", "source")
+
+
+def test_a_bare_symbol_gets_its_currency_from_the_file_and_is_then_bound_by_it(tmp_path, store):
+    path = price_file(tmp_path, "ZZTEST,2030-06-12,10,feed-a,EUR",
+                      header="symbol,date,close,source,currency")
+    result = import_prices(path, store=store, now=NOW)
+    assert "trading currency recorded for ZZTEST" in result.summary()
+    profile = store.read_profiles(["ZZTEST"]).iloc[0]
+    assert (profile["currency"], profile["source"]) == ("EUR", "feed-a")
+    from watchlists.market import latest_prices
+
+    assert latest_prices(["ZZTEST"], dt.date(2030, 6, 13), store=store)["currency"].tolist() == [
+        "EUR"]
+    other = price_file(tmp_path, "ZZTEST,2030-06-13,11,feed-a,USD",
+                       header="symbol,date,close,source,currency")
+    with pytest.raises(UserDataImportError, match="does not match ZZTEST's trading currency"):
+        import_prices(other, store=store, now=NOW)
