@@ -100,9 +100,7 @@ def refresh_fx(
         last = frame.groupby("pair")["date"].max()
         return {s: last.get("".join(parse_fx_symbol(s))) for s in syms}
 
-    def write(frame: pd.DataFrame, source: str, fetched_at: dt.datetime) -> tuple[int, int]:
-        if frame.empty:
-            return 0, 0
+    def write_one(frame: pd.DataFrame, source: str) -> tuple[int, int]:
         ccys = [parse_fx_symbol(s) for s in frame["symbol"]]
         rates = pd.DataFrame({
             "from_ccy": [c[0] for c in ccys], "to_ccy": [c[1] for c in ccys],
@@ -112,6 +110,11 @@ def refresh_fx(
         n = store.upsert_fx(rates, source=source)
         after = len(store.read_fx(sorted({f + t for f, t in ccys})))
         return after - before, n - (after - before)
+
+    def write(frame: pd.DataFrame, source: str, fetched_at: dt.datetime
+              ) -> dict[str, tuple[int, int]]:
+        return {str(sym): write_one(part, source)
+                for sym, part in frame.groupby("symbol", sort=False)}
 
     return _refresh_with(symbols, store=store, provider=provider, now=now, full=full,
                          offline=offline, progress=progress, last_dates=last_dates,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -89,7 +89,7 @@ def refresh(
         revision_sessions=revision_sessions, history_years=history_years, offline=offline,
         progress=progress, last_dates=store.last_dates,
         write=lambda frame, source, fetched_at: store.merge_prices(
-            frame, source=source, fetched_at=fetched_at),
+            frame, source=source, fetched_at=fetched_at).by_symbol,
     )
 
 
@@ -105,7 +105,7 @@ def _refresh_with(
     last_dates: Callable[[Sequence[str]], dict],
     revision_sessions: int = 5,
     history_years: int = 10,
-    write: Callable[[pd.DataFrame, str, dt.datetime], tuple[int, int]],
+    write: Callable[[pd.DataFrame, str, dt.datetime], Mapping[str, tuple[int, int]]],
 ) -> RefreshResult:
     if isinstance(symbols, str):
         raise TypeError("symbols must be a sequence of symbols, not a single string")
@@ -182,15 +182,17 @@ def _write_batch(result: FetchResult, batch: list[str], rows: dict, store: Store
     frame = frame[frame["symbol"].isin(batch)]
     for sym in batch:
         rows[sym]["status"] = result.status.get(sym, "missing")
-    # One transaction per symbol-batch: a failure here leaves earlier batches committed.
+    # One write per provider batch (one transaction: a failure here leaves earlier
+    # batches committed); the writer returns (added, updated) per symbol.
     added_by: dict[str, tuple[int, int]] = {}
-    for sym, part in frame.groupby("symbol", sort=False):
-        added_by[str(sym)] = write(part, result.provider, result.fetched_at)
+    if not frame.empty:
+        added_by = dict(write(frame, result.provider, result.fetched_at))
+        last_by = frame.groupby("symbol", sort=False)["date"].max()
     for sym, (added, updated) in added_by.items():
         rows[sym]["rows_added"] = added
         rows[sym]["rows_updated"] = updated
         rows[sym]["last_date"] = max(
-            [d for d in (rows[sym]["last_date"], frame.loc[frame["symbol"] == sym, "date"].max())
+            [d for d in (rows[sym]["last_date"], last_by.get(sym))
              if d is not None and not pd.isna(d)],
             default=None,
         )

@@ -14,10 +14,12 @@ arguments of read methods are *inclusive*.
 
 Prices live in two tables. ``prices`` (one row per symbol and session) is the source of
 truth, read by :meth:`Store.read_prices`. ``price_blocks`` is a derived, compact read model
-for :meth:`Store.price_table`: one row per (symbol, calendar year) holding the year's
-sessions as raw arrays (layout and codec in :mod:`watchlists._price_blocks`).
-Every write to ``prices`` recomputes the affected blocks from ``prices`` in the same
-transaction, so both tables always commit or roll back together.
+for :meth:`Store.price_table`: one row per (field, symbol, calendar year) holding the
+year's sessions of that one field as raw arrays, so a wide table of one field is one query
+that reads no other field's bytes (layout and codec in :mod:`watchlists._price_blocks`).
+Every write to ``prices`` recomputes the affected blocks in the same transaction (from
+``prices``, or from the rows just written for a symbol that had none), so both tables
+always commit or roll back together.
 :meth:`Store.check_blocks` verifies them against each other and
 :meth:`Store.rebuild_blocks` recomputes them all.
 """
@@ -26,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import itertools
 import json
 import os
 import sqlite3
@@ -42,24 +43,29 @@ from watchlists._io import json_safe
 from watchlists._price_blocks import (
     _BLOCKS_SCHEMA,
     _PRICE_FIELDS,
-    _affected_years,
+    _blocks_layout_is_current,
     _check_all_blocks,
     _one_snapshot,
+    _prepare_prices,
+    _PriceBatch,
     _rebuild_all_blocks,
     _refresh_blocks,
     _wide_table,
+    _write_prices,
 )
 from watchlists._store_company import COMPANY_SCHEMA, COMPANY_TABLES
 from watchlists.errors import StoreError
 from watchlists.records import as_date
 
-__all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "Store", "default_home", "open_store"]
+__all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "PriceMerge", "Store", "default_home",
+           "open_store"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version history: 1 — initial schema; 2 — adds the ``price_blocks`` read model; 3 — adds
 ``profiles``, ``fundamentals`` and ``fundamentals_fetches`` (see
-:mod:`watchlists._store_company`). An older store is migrated in place, in one
-transaction, when opened."""
+:mod:`watchlists._store_company`); 4 — ``price_blocks`` holds one row per (field, symbol,
+year) instead of one per (symbol, year) with all six fields. An older store is migrated in
+place, in one transaction, when opened."""
 STORE_FILENAME = "watchlists.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUSY_TIMEOUT_MS = 30_000
@@ -205,6 +211,19 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
+class PriceMerge(tuple):
+    """``(added, updated)`` returned by :meth:`Store.merge_prices` (it compares and
+    unpacks as that tuple), plus ``by_symbol``: ``{symbol: (added, updated)}``."""
+
+    by_symbol: dict[str, tuple[int, int]]
+
+    def __new__(cls, added: int, updated: int,
+                by_symbol: dict[str, tuple[int, int]]) -> PriceMerge:
+        self = super().__new__(cls, (added, updated))
+        self.by_symbol = by_symbol
+        return self
+
+
 class Store:
     """A watchlists SQLite store. Use as a context manager or call :meth:`close`."""
 
@@ -280,6 +299,7 @@ class Store:
             if str(mode).lower() != "wal":  # pragma: no cover - e.g. some network filesystems
                 conn.execute("PRAGMA journal_mode = DELETE")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA mmap_size = 268435456")  # reads of the blocks skip a copy
             conn.execute("PRAGMA foreign_keys = ON")
             if version is None or version < SCHEMA_VERSION:
                 self._create_or_migrate(conn)
@@ -304,20 +324,21 @@ class Store:
         """Create the schema, or migrate an older one in place — one transaction.
 
         The version is read again under the write lock, so processes opening the same old
-        store at once migrate it exactly once. Version 1 → 2 creates ``price_blocks`` and
-        backfills it from ``prices``; a failure rolls everything back (still version 1).
+        store at once migrate it exactly once. A store without ``price_blocks`` (version 1)
+        or with the older per-(symbol, year) layout (versions 2 and 3) gets the current
+        table, rebuilt from ``prices``; a failure rolls everything back (old version kept).
         """
         with _transaction(conn):
             version = Store._stored_version(conn)
             if version is not None and version >= SCHEMA_VERSION:
                 return
-            had_blocks = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'price_blocks'"
-            ).fetchone()
+            rebuild = not _blocks_layout_is_current(conn)
+            if rebuild:
+                conn.execute("DROP TABLE IF EXISTS price_blocks")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            if not had_blocks:
+            if rebuild:
                 _rebuild_all_blocks(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
@@ -391,44 +412,26 @@ class Store:
 
     def merge_prices(
         self, frame: pd.DataFrame, *, source: str | None, fetched_at: dt.datetime | None = None
-    ) -> tuple[int, int]:
+    ) -> PriceMerge:
         """Upsert tidy price rows in one transaction; return ``(added, updated)``.
 
         ``source`` names where the rows came from; ``None`` takes each row's own
         ``source`` column (a user file mixing feeds is still one transaction).
         ``updated`` counts existing rows whose values changed (a late correction);
-        re-sent identical rows are not rewritten and not counted.
+        re-sent identical rows are not rewritten and not counted. Rows repeating a
+        (symbol, date) count once, the last one wins. The result is a :class:`PriceMerge`
+        (a tuple) whose ``by_symbol`` holds the same counts per symbol.
         """
-        rows = self._price_rows(frame, source, _iso_time(fetched_at))
-        if not rows:
-            return 0, 0
-        symbols = sorted({r[0] for r in rows})
-        marks = _placeholders(len(symbols))
-        count_sql = f"SELECT count(*) FROM prices WHERE symbol IN ({marks})"  # noqa: S608
+        batch = self._price_rows(frame, source, _iso_time(fetched_at))
+        if batch is None:
+            return PriceMerge(0, 0, {})
         with self.transaction() as conn:
-            before = conn.execute(count_sql, symbols).fetchone()[0]
-            cur = conn.executemany(
-                """
-                INSERT INTO prices (symbol, date, open, high, low, close, adj_close, volume,
-                                    source, fetched_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (symbol, date) DO UPDATE SET
-                    open = excluded.open, high = excluded.high, low = excluded.low,
-                    close = excluded.close, adj_close = excluded.adj_close,
-                    volume = excluded.volume, source = excluded.source,
-                    fetched_at = excluded.fetched_at
-                WHERE open IS NOT excluded.open OR high IS NOT excluded.high
-                   OR low IS NOT excluded.low OR close IS NOT excluded.close
-                   OR adj_close IS NOT excluded.adj_close OR volume IS NOT excluded.volume
-                """,
-                rows,
-            )
-            changed = cur.rowcount
-            after = conn.execute(count_sql, symbols).fetchone()[0]
-            if changed:  # identical re-sent rows change nothing, so no block can be stale
-                _refresh_blocks(conn, _affected_years(rows))
-        added = after - before
-        return added, max(changed - added, 0)
+            by_symbol, plan = _write_prices(conn, batch)
+            if plan:  # identical re-sent rows change nothing, so no block can be stale
+                _refresh_blocks(conn, plan)
+        added = sum(a for a, _ in by_symbol.values())
+        updated = sum(u for _, u in by_symbol.values())
+        return PriceMerge(added, updated, by_symbol)
 
     def upsert_prices(
         self, frame: pd.DataFrame, *, source: str, fetched_at: dt.datetime | None = None
@@ -438,36 +441,26 @@ class Store:
         return added + updated
 
     @staticmethod
-    def _price_rows(frame: pd.DataFrame, source: str | None, fetched_at: str) -> list[tuple]:
+    def _price_rows(frame: pd.DataFrame, source: str | None, fetched_at: str
+                    ) -> _PriceBatch | None:
+        """Validate a tidy price frame and prepare its rows (vectorised); None if empty."""
+        sources: object
         if source is None:
             if "source" not in frame.columns:
                 raise ValueError("source=None needs a 'source' column in the price frame")
-            sources = frame["source"].astype(str).tolist()
-            if any(not s for s in sources):
+            sources = frame["source"].astype(str).to_numpy(dtype=object)
+            if (sources == "").any():
                 raise ValueError("every row's source must be a non-empty string")
         elif not isinstance(source, str) or not source:
             raise ValueError(f"source must be a non-empty string, got {source!r}")
         else:
-            sources = list(itertools.repeat(source, len(frame)))
+            sources = source
         missing = [c for c in ("symbol", "date", "close") if c not in frame.columns]
         if missing:
             raise ValueError(f"price frame lacks columns {missing}")
         if frame.empty:
-            return []
-        dates = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d").tolist()
-        cols = []
-        for c in _PRICE_FIELDS:
-            if c in frame.columns:
-                arr = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype="float64")
-            else:
-                arr = np.full(len(frame), np.nan)
-            col = arr.tolist()  # Python floats; NaN -> None below (vectorised, not per value)
-            for i in np.flatnonzero(np.isnan(arr)).tolist():
-                col[i] = None
-            cols.append(col)
-        symbols = frame["symbol"].astype(str).tolist()
-        return list(zip(symbols, dates, *cols, sources,
-                        itertools.repeat(fetched_at, len(frame)), strict=True))
+            return None
+        return _prepare_prices(frame, sources, fetched_at)
 
     def read_prices(
         self,
@@ -539,7 +532,8 @@ class Store:
 
     def rebuild_blocks(self) -> int:
         """Recompute every ``price_blocks`` row from ``prices`` (one transaction); return the
-        number of blocks written. Only needed to repair a store edited by other tools."""
+        number of (symbol, year) blocks written (six field rows each). Only needed to
+        repair a store edited by other tools."""
         with self.transaction() as conn:
             return _rebuild_all_blocks(conn)
 

@@ -45,7 +45,7 @@ def test_schema_wal_and_tables(store):
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"prices", "analyst_consensus", "analyst_actions", "fx_rates", "fetch_log",
             "report_runs", "meta", "price_blocks"} <= tables
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
 
 
 def test_upsert_is_idempotent_and_counts(store):

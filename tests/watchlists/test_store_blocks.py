@@ -1,5 +1,5 @@
 """The ``price_blocks`` read model: ``price_table`` equals the row table, blocks stay
-consistent through revisions, and version-1 stores are migrated in place."""
+consistent through revisions, and version-1 and version-3 stores are migrated in place."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def store(tmp_path):
 
 
 def test_new_store_has_blocks_at_current_version(store):
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
     tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
     assert "price_blocks" in tables
     assert store.check_blocks() == []
@@ -112,17 +112,20 @@ def test_block_layout_is_raw_little_endian_arrays(store):
     frame.loc[1, "volume"] = np.nan
     store.upsert_prices(frame, source="t")
     rows = store.conn.execute(
-        "SELECT year, dates, data, n FROM price_blocks WHERE symbol = 'A' ORDER BY year"
-    ).fetchall()
-    assert [(y, n) for y, _, _, n in rows] == [(2024, 2), (2025, 1)]
-    _, dates, data, n = rows[0]
-    days = np.frombuffer(dates, dtype="<i4")
-    assert days.tolist() == [(pd.Timestamp(d) - pd.Timestamp("1970-01-01")).days
-                             for d in ("2024-12-30", "2024-12-31")]
-    values = np.frombuffer(data, dtype="<f8").reshape(n, 6)
-    np.testing.assert_array_equal(values, frame.loc[:1, list(FIELDS)].to_numpy())
-    assert np.isnan(values[1, 5])
-    assert not data.startswith(b"\x80")  # not a pickle
+        "SELECT field, year, n, dates, data FROM price_blocks WHERE symbol = 'A' "
+        "ORDER BY year, field").fetchall()
+    assert sorted((f, y, n) for f, y, n, _, _ in rows) == sorted(
+        [(f, 2024, 2) for f in FIELDS] + [(f, 2025, 1) for f in FIELDS])
+    by_key = {(f, y): (n, dates, data) for f, y, n, dates, data in rows}
+    for field in FIELDS:  # one row per (field, symbol, year): that field's values only
+        _, dates, data = by_key[field, 2024]
+        days = np.frombuffer(dates, dtype="<i4")
+        assert days.tolist() == [(pd.Timestamp(d) - pd.Timestamp("1970-01-01")).days
+                                 for d in ("2024-12-30", "2024-12-31")]
+        values = np.frombuffer(data, dtype="<f8")
+        np.testing.assert_array_equal(values, frame.loc[:1, field].to_numpy())
+        assert not data.startswith(b"\x80")  # not a pickle
+    assert np.isnan(np.frombuffer(by_key["volume", 2024][2], dtype="<f8")[1])
 
 
 @settings(max_examples=40, deadline=None,
@@ -233,8 +236,8 @@ def test_version_1_store_is_migrated_in_place(tmp_path):
     frame = v1_frame()
     make_v1_store(home, frame)
     with open_store(home) as s:
-        assert s.schema_version == 3
-        assert s.conn.execute("SELECT count(*) FROM price_blocks").fetchone()[0] == 5
+        assert s.schema_version == SCHEMA_VERSION == 4
+        assert s.conn.execute("SELECT count(*) FROM price_blocks").fetchone()[0] == 5 * 6
         assert s.check_blocks() == []
         got = s.read_prices()
         assert len(got) == len(frame) and set(got["source"]) == {"v1"}
@@ -247,7 +250,7 @@ def test_version_1_store_is_migrated_in_place(tmp_path):
                             np.random.default_rng(4)), source="t")
         assert s.check_blocks() == []
     with open_store(home) as s:  # reopening does not migrate again
-        assert s.schema_version == 3 and s.check_blocks() == []
+        assert s.schema_version == SCHEMA_VERSION == 4 and s.check_blocks() == []
 
 
 def test_failed_migration_leaves_version_1(tmp_path, monkeypatch):
@@ -271,7 +274,7 @@ def test_failed_migration_leaves_version_1(tmp_path, monkeypatch):
         conn.close()
     monkeypatch.undo()
     with open_store(home) as s:
-        assert s.schema_version == 3 and s.check_blocks() == []
+        assert s.schema_version == SCHEMA_VERSION == 4 and s.check_blocks() == []
 
 
 def _open_and_read(home: str) -> None:
@@ -290,4 +293,4 @@ def test_concurrent_openers_migrate_once(tmp_path):
         p.join(30)
         assert p.exitcode == 0
     with open_store(home) as s:
-        assert s.schema_version == 3 and s.check_blocks() == []
+        assert s.schema_version == SCHEMA_VERSION == 4 and s.check_blocks() == []
