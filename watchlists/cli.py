@@ -62,6 +62,13 @@ def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> 
                         **unset)
 
 
+def _report_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--format", default="md,html", help="md,html or one of them "
+                                                         "(default: both)")
+    cmd.add_argument("--out", metavar="DIR",
+                     help="write the report there (default: print the table only)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="watchlists",
@@ -108,6 +115,52 @@ def _parser() -> argparse.ArgumentParser:
                               "at once.")
     imp.add_argument("kind", choices=["prices", "fx"], help="what the file holds")
     imp.add_argument("file", metavar="FILE.csv", help="the CSV file")
+
+    sph = command("spheres", help="compare two watchlists' baskets (the two AI spheres)",
+                  description="Equal-weight baskets of two watchlists in one currency: "
+                              "relative performance, rolling correlation and beta, and "
+                              "structural-break tests (Chow at --break, CUSUM). Reads the "
+                              "store only.")
+    sph.add_argument("watchlists", nargs="*", metavar="A B",
+                     help="two watchlists (default: china-ai-compute western-ai-compute)")
+    sph.add_argument("--asof", metavar="DATE", help="point in time, YYYY-MM-DD (default: today)")
+    sph.add_argument("--break", dest="break_date", metavar="DATE",
+                     help="date of a suspected change (e.g. an export-control announcement)")
+    sph.add_argument("--window", type=int, default=60,
+                     help="rolling window in common trading days (default: 60)")
+    sph.add_argument("--lag", type=int, default=0, choices=[0, 1],
+                     help="pair A's day with B's previous day (Asia closes before New York)")
+    sph.add_argument("--currency", metavar="CCY", help="common currency (default: B's base)")
+    sph.add_argument("--years", type=float, default=2.0, help="history to use (default: 2)")
+    _report_options(sph)
+
+    xl = command("cross-listing", help="premium of one listing of a company over another",
+                 description="For companies with two listings (BABA vs 9988.HK, 688981.SS "
+                             "vs 0981.HK): the premium per underlying share in one currency "
+                             "through the stored FX rate of the day, its history and "
+                             "z-score. Reads the store only.")
+    xl.add_argument("companies", nargs="*", metavar="COMPANY|SYMBOL",
+                    help="companies or listing symbols (default: every company with two "
+                         "listings)")
+    xl.add_argument("--asof", metavar="DATE", help="point in time, YYYY-MM-DD (default: today)")
+    xl.add_argument("--window", type=int, default=250,
+                    help="trailing window of the z-score in common sessions (default: 250)")
+    _report_options(xl)
+
+    trk = command("track-record", help="how analysts' price targets fared",
+                  description="Score every dated analyst price target (bundled, user and "
+                              "stored Yahoo actions) against the stored prices: hit within "
+                              "the horizon, days to touch, error at horizon. Reads the store "
+                              "only.")
+    trk.add_argument("targets", nargs="*", metavar="WATCHLIST|SYMBOL",
+                     help="watchlists, companies or symbols (default: every bundled watchlist)")
+    trk.add_argument("--asof", metavar="DATE", help="point in time, YYYY-MM-DD (default: today)")
+    trk.add_argument("--horizon", default="12m", metavar="SPAN",
+                     help="horizon from each published date: 12m (default), 1y, 365d")
+    trk.add_argument("--min-scored", type=int, default=5, metavar="N",
+                     help="flag brokers with fewer scored targets (default: 5)")
+    trk.add_argument("--by", choices=["broker", "company"], default="broker")
+    _report_options(trk)
 
     command("list", help="list bundled watchlists and companies")
 
@@ -367,6 +420,103 @@ def _show_stored(args: argparse.Namespace, day: dt.date, out: TextIO, unknown: s
     return EXIT_OK
 
 
+def _write_analytics(args: argparse.Namespace, stem: str, title: str, markdown: str,
+                     fragment: str, out: TextIO) -> None:
+    from .analytics_reports import write_analytics
+
+    if args.out is None:
+        return
+    for path in write_analytics(stem, title=title, markdown=markdown, html_fragment=fragment,
+                                out=args.out, formats=args.format):
+        print(f"wrote {path}", file=out)
+
+
+def _cmd_spheres(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .errors import DataQualityError
+    from .snapshots import parse_asof
+    from .spheres import summary_rows, to_html, to_markdown, two_spheres
+
+    if len(args.watchlists) not in (0, 2):
+        raise _BadInput(f"give two watchlists or none, got {len(args.watchlists)}: "
+                        f"{' '.join(args.watchlists)}")
+    pair = args.watchlists or ["china-ai-compute", "western-ai-compute"]
+    now = _now()
+    day = parse_asof(args.asof, now)
+    brk = None if args.break_date is None else parse_asof(args.break_date, now)
+    out = _TerminalSafe(out)  # type: ignore[assignment]
+    with _open_store(args.home) as store:
+        try:
+            result = two_spheres(*pair, asof=day, break_date=brk, store=store, now=now,
+                                 window=args.window, currency=args.currency, lag=args.lag,
+                                 years=args.years)
+        except DataQualityError as exc:
+            print(f"error: {exc}", file=_TerminalSafe(err))
+            return EXIT_PARTIAL
+    print(_fmt_table([list(r) for r in summary_rows(result)], ["figure", "value"]), file=out)
+    for w in result.warnings:
+        print(f"warning: {w}", file=_TerminalSafe(err))
+    _write_analytics(args, f"spheres-{pair[0]}-vs-{pair[1]}-{day}",
+                     f"{pair[0]} vs {pair[1]} as of {day}", to_markdown(result),
+                     to_html(result), out)
+    return EXIT_OK
+
+
+def _cmd_cross_listing(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .cross_listings import cross_listing_premium, listing_pairs, to_html, to_markdown
+    from .snapshots import parse_asof
+
+    day = parse_asof(args.asof, _now())
+    try:
+        pairs = listing_pairs(args.companies or None)
+    except KeyError as exc:
+        raise _BadInput(exc.args[0] if exc.args else str(exc)) from None
+    if not pairs:
+        raise _BadInput(f"none of {', '.join(args.companies)} has two listings")
+    out = _TerminalSafe(out)  # type: ignore[assignment]
+    with _open_store(args.home) as store:
+        results = [cross_listing_premium(p, asof=day, store=store, window=args.window)
+                   for p in pairs]
+    rows = []
+    for r in results:
+        p = r.latest
+        rows.append([r.a.symbol, r.b.symbol,
+                     "–" if p.premium != p.premium else f"{p.premium:+.2%}",
+                     "–" if p.zscore != p.zscore else f"{p.zscore:+.2f}",
+                     "–" if p.date is None else str(p.date.date())])
+    print(_fmt_table(rows, ["line", "over", "premium", "z-score", "date"]), file=out)
+    for r in results:
+        for w in r.warnings:
+            print(f"warning: {r.a.symbol}/{r.b.symbol}: {w}", file=_TerminalSafe(err))
+    _write_analytics(args, f"cross-listing-{day}", f"Cross-listing premiums as of {day}",
+                     to_markdown(results), to_html(results), out)
+    return EXIT_OK if all(r.latest.date is not None for r in results) else EXIT_PARTIAL
+
+
+def _cmd_track_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .definitions import bundled_watchlists
+    from .snapshots import parse_asof
+    from .track_records import main_headers, main_rows, to_html, to_markdown, track_record
+
+    now = _now()
+    day = parse_asof(args.asof, now)
+    out = _TerminalSafe(out)  # type: ignore[assignment]
+    with _open_store(args.home) as store:
+        tr = track_record(args.targets or bundled_watchlists(), asof=day,
+                          horizon=args.horizon, store=store, now=now,
+                          min_scored=args.min_scored)
+    scored = int(tr.by_broker["scored"].sum()) if len(tr.by_broker) else 0
+    print(f"analyst target track record as of {tr.asof}, horizon {tr.horizon}: "
+          f"{len(tr.targets)} dated target(s), {scored} scored (open targets are not "
+          "counted)", file=out)
+    print(_fmt_table(main_rows(tr, by=args.by), main_headers(args.by)), file=out)
+    for w in tr.warnings.itertuples():
+        who = f"{w.symbol}: " if isinstance(w.symbol, str) else ""
+        print(f"warning: {who}{w.message}", file=_TerminalSafe(err))
+    _write_analytics(args, f"track-record-{day}", f"Analyst target track record as of {day}",
+                     to_markdown(tr), to_html(tr), out)
+    return EXIT_OK
+
+
 def _cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .imports import UserDataImportError, import_fx, import_prices
 
@@ -538,6 +688,9 @@ def _run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         "show": lambda: _cmd_show(args, out),
         "refresh": lambda: _cmd_refresh(args, out, err),
         "import": lambda: _cmd_import(args, out, err),
+        "spheres": lambda: _cmd_spheres(args, out, err),
+        "track-record": lambda: _cmd_track_record(args, out, err),
+        "cross-listing": lambda: _cmd_cross_listing(args, out, err),
         "report": lambda: _cmd_report(args, out, err),
         "screen": lambda: _cmd_screen(args, out, err),
     }
