@@ -66,7 +66,7 @@ class _CountingProvider:
         raise NotImplementedError
 
 
-def _daily_refresh(tmp: Path) -> dict:
+def _daily_refresh(tmp: Path) -> list[dict]:
     symbols = [f"SYN{i:03d}" for i in range(50)]
     with open_store(tmp / "daily") as store:
         seed = _CountingProvider()
@@ -77,10 +77,19 @@ def _daily_refresh(tmp: Path) -> dict:
         t0 = time.perf_counter()
         refresh(symbols, store=store, provider=daily, now=NOW, history_years=YEARS)
         elapsed = time.perf_counter() - t0
-    return {"name": "daily refresh, 50 symbols x 10y stored: rows requested (synthetic)",
-            "figure": daily.rows_requested, "unit": f"rows (full: {full_rows}; {elapsed:.2f}s)",
-            "ratio": full_rows / max(daily.rows_requested, 1),
-            "target": ">= 100x fewer than a full re-download"}
+    # A naive incremental fetch asks only the sessions after the last stored one: one
+    # new session per symbol here. Ours re-asks a revision window of 5 sessions on top
+    # (Yahoo revises recent bars): that is its honest cost, not free.
+    naive = len(symbols) * 1
+    return [
+        {"name": "daily refresh, 50 symbols x 10y stored: rows requested (synthetic)",
+         "figure": daily.rows_requested, "unit": f"rows (full: {full_rows}; {elapsed:.2f}s)",
+         "ratio": full_rows / max(daily.rows_requested, 1),
+         "target": ">= 100x fewer than a full re-download"},
+        {"name": "  naive incremental fetch (only the new session)", "figure": naive,
+         "unit": "rows", "ratio": daily.rows_requested / naive,
+         "target": "ratio = our rows / naive: the 5-session revision window's cost"},
+    ]
 
 
 def _settle() -> None:
@@ -256,4 +265,4 @@ def _duckdb_read(tmp: Path, wide: pd.DataFrame) -> float | None:
 
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
-        return [_daily_refresh(Path(tmp)), *_wide_read(Path(tmp))]
+        return [*_daily_refresh(Path(tmp)), *_wide_read(Path(tmp))]
