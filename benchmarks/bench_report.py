@@ -1,6 +1,13 @@
 """Report benchmarks on SYNTHETIC prices (temp WATCHLISTS_HOME; no network).
 
-1. Snapshot + all four report formats (HTML charts included) from a warm store:
+1. Scaling: watchlists of 10, 50, 200 and 1,000 bare SYNTHETIC Yahoo symbols
+   (``SYN0001``...) in a store seeded with two years of SYNTHETIC Mon–Fri prices (source
+   ``'synthetic'``), with stored SYNTHETIC analyst actions (three, two brokers) for every
+   4th member and a stored provider consensus for every 7th, so every chart has
+   something to draw. Each size runs in a fresh interpreter: snapshot + all four formats
+   (HTML charts on), one untimed warm-up run, then the median of 2; seconds, seconds per
+   member and the child's peak RSS (``VmHWM``; see :func:`_peak_kib`).
+2. Snapshot + all four formats from a warm store:
    a. a watchlist of every bundled *listing* (one member each);
    b. a REAL 50-member run: the benchmark's temp home gets a user data folder
       (``<home>/data``, see ``docs/user-data.md``) with SYNTHETIC companies
@@ -9,10 +16,11 @@
       listings plus the synthetic ones make 50 members, plus synthetic facts
       (FY2024 revenue and shares outstanding, for the DCF and implied growth) and
       synthetic broker targets for every other one (target charts).
-   The store holds 10 years of synthetic Mon–Fri prices (source ``'synthetic'``) for
-   every member, the benchmark and the FX pairs. One untimed warm-up run, then the
-   median of 3.
-2. ``import watchlists`` versus ``import pandas``, each in a fresh interpreter
+   One untimed warm-up run, then the median of 3.
+3. The first bundled report as a whole process
+   (``python -m watchlists report china-ai-compute --offline --out DIR``, empty home),
+   with and without HTML, against ``python -c "import pandas"``: median of 5 each.
+4. ``import watchlists`` versus ``import pandas``, each in a fresh interpreter
    (``time.perf_counter`` around the import inside ``python -c``), median of 5.
 """
 
@@ -38,6 +46,9 @@ BENCHMARK = "^GSPC"
 FX = {("USD", "CNY"): 7.1, ("USD", "HKD"): 7.8, ("HKD", "CNY"): 7.1 / 7.8}
 RUNS = 3
 IMPORT_RUNS = 5
+SIZES = (10, 50, 200, 1000)
+SCALE_RUNS = 2
+PROCESS_RUNS = 5
 
 
 def _watchlist_toml(symbols: list[str]) -> str:
@@ -193,6 +204,181 @@ def _import_rows() -> list[dict]:
     ]
 
 
+# --------------------------------------------------------------------------- scaling
+
+
+def synthetic_symbols(n: int) -> list[str]:
+    """``n`` bare SYNTHETIC Yahoo symbols: ``SYN0001``, ``SYN0002``..."""
+    return [f"SYN{k:04d}" for k in range(1, n + 1)]
+
+
+def seed_synthetic(store, symbols: list[str], *, years: int = 2,  # type: ignore[no-untyped-def]
+                   every_actions: int = 4, every_consensus: int = 7) -> None:
+    """SYNTHETIC closes for ``symbols`` and :data:`BENCHMARK` (seeded random walk), stored
+    rating actions for every ``every_actions``-th symbol (three actions, two brokers, one
+    superseded) and a provider consensus for every ``every_consensus``-th."""
+    from watchlists.providers import ACTION_COLUMNS, AnalystData
+
+    dates = pd.bdate_range(end=ASOF, periods=252 * years)
+    names = [*symbols, BENCHMARK]
+    rng = np.random.default_rng(0)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, (len(dates), len(names))), 0))
+    frame = pd.DataFrame({"symbol": np.repeat(names, len(dates)),
+                          "date": np.tile(dates, len(names)),
+                          "close": close.T.ravel().round(4)})
+    frame["open"] = frame["adj_close"] = frame["close"]
+    frame["high"], frame["low"] = frame["close"] * 1.01, frame["close"] * 0.99
+    frame["volume"] = 1e6
+    store.upsert_prices(frame, source="synthetic", fetched_at=NOW - dt.timedelta(hours=12))
+    for k, sym in enumerate(symbols):
+        last = float(close[-1, k])
+        actions = pd.DataFrame(columns=list(ACTION_COLUMNS))
+        if k % every_actions == 0:
+            actions = pd.DataFrame({
+                "date": pd.to_datetime(["2025-03-01", "2025-10-01", "2025-11-20"]),
+                "firm": ["Synthetic Broker A", "Synthetic Broker B", "Synthetic Broker A"],
+                "to_grade": ["Buy", "Hold", "Buy"], "from_grade": ["", "Buy", "Buy"],
+                "action": ["init", "down", "main"],
+                "current_target": [round(last * f, 2) for f in (1.1, 0.95, 1.25)],
+                "prior_target": [np.nan, round(last * 1.05, 2), round(last * 1.1, 2)],
+            })
+        consensus = {}
+        if k % every_consensus == 3:
+            consensus = {"mean": last * 1.15, "high": last * 1.4, "low": last * 0.9,
+                         "median": last * 1.12, "current": last}
+        if len(actions) or consensus:
+            store.upsert_analyst(AnalystData(
+                symbol=sym, consensus=consensus, analyst_count=9 if consensus else None,
+                currency="USD", actions=actions, status="ok",
+                fetched_at=NOW - dt.timedelta(days=2), provider="yahoo"))
+
+
+def synthetic_watchlist(path: Path, symbols: list[str], name: str = "bench-synthetic"):  # type: ignore[no-untyped-def]
+    """A watchlist file of bare ``symbols`` (SYNTHETIC), loaded."""
+    from watchlists import load_watchlist
+
+    members = ", ".join(f'"{s}"' for s in symbols)
+    path.write_text(f'name = "{name}"\ndescription = "SYNTHETIC bare-symbol members"\n'
+                    f'benchmark = "{BENCHMARK}"\nbase_currency = "USD"\n'
+                    f"members = [{members}]\n\n[assumptions]\nrevenue_growth = 0.2\n",
+                    encoding="utf-8")
+    return load_watchlist(path)
+
+
+def _child(home: str, watchlist: str, out: str) -> None:
+    """In a fresh interpreter: warm-up, then :data:`SCALE_RUNS` timed reports; prints
+    ``seconds ... peak_kib``."""
+    from watchlists import load_watchlist, open_store, snapshot, write_report
+
+    wl = load_watchlist(watchlist)
+    times = []
+    with open_store(home) as store:
+        for i in range(SCALE_RUNS + 1):
+            t0 = time.perf_counter()
+            snap = snapshot(wl, ASOF, store=store, now=NOW)
+            write_report(snap, ("md", "html", "csv", "json"), out)
+            if i:
+                times.append(time.perf_counter() - t0)
+    print(*times, _peak_kib())
+
+
+def _peak_kib() -> int:
+    """This process's peak RSS in KiB: ``VmHWM`` of ``/proc/self/status`` on Linux (the
+    high-water mark of this program's own memory). ``ru_maxrss`` is only the fallback:
+    on Linux it also counts the parent's pages at the fork before ``exec``."""
+    import resource
+
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _scaling_rows(tmp: Path) -> list[dict]:
+    from watchlists import open_store
+
+    rows = []
+    for n in SIZES:
+        home = tmp / f"scale-{n}"
+        symbols = synthetic_symbols(n)
+        with open_store(home) as store:
+            seed_synthetic(store, symbols)
+        wl_path = tmp / f"scale-{n}.toml"
+        synthetic_watchlist(wl_path, symbols)
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_report", "--child", str(home),
+             str(wl_path), str(tmp / f"out-{n}")],
+            capture_output=True, text=True, check=True, timeout=900,
+            env={**os.environ, "PYTHONWARNINGS": "ignore", "WATCHLISTS_HOME": str(home)},
+            cwd=Path(__file__).resolve().parent.parent)
+        *times, rss = out.stdout.split()[-(SCALE_RUNS + 1):]
+        secs = statistics.median(float(t) for t in times)
+        spread = max(float(t) for t in times) - min(float(t) for t in times)
+        peak = int(rss) / 1024
+        label = (f"report: {n} SYNTHETIC bare members, snapshot + md/html(charts)/csv/json, "
+                 f"fresh process, median of {SCALE_RUNS} (spread {spread:.2f} s)")
+        target = {50: "< 2 s", 1000: "< 15 s"}.get(n, "linear")
+        rows += [
+            {"name": label, "figure": secs, "unit": "s", "ratio": None, "target": target},
+            {"name": f"report: {n} members, seconds per member", "figure": secs / n * 1000,
+             "unit": "ms/member", "ratio": None, "target": "small, flat"},
+            {"name": f"report: {n} members, peak RSS of the process (VmHWM)",
+             "figure": peak, "unit": "MB", "ratio": None,
+             "target": "< 400 MB" if n == 1000 else "reference"},
+        ]
+    return rows
+
+
+# --------------------------------------------------------------------------- whole process
+
+
+def _process_time(args: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(args, capture_output=True, check=True, timeout=300, env=env)
+    return time.perf_counter() - t0
+
+
+def _process_rows(tmp: Path) -> list[dict]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    pandas_cmd = [sys.executable, "-c", "import pandas"]
+    _process_time(pandas_cmd, env)  # warm the OS file cache
+
+    def report(fmt: str) -> float:
+        home = tempfile.mkdtemp(dir=tmp, prefix="home-")  # a first report: empty home
+        return _process_time([sys.executable, "-m", "watchlists", "--home", home, "report",
+                              "china-ai-compute", "--offline", "--format", fmt, "--out",
+                              str(Path(home) / "out")], {**env, "WATCHLISTS_HOME": home})
+
+    report("md")  # warm the OS file cache (bytecode, data files)
+    full, light, pd_ = [], [], []
+    for _ in range(PROCESS_RUNS):  # interleaved, so drift hits all three alike
+        full.append(report("md,html,csv,json"))
+        light.append(report("md,csv,json"))
+        pd_.append(_process_time(pandas_cmd, env))
+    f, li, p = (statistics.median(x) for x in (full, light, pd_))
+    return [
+        {"name": "first bundled report process: report china-ai-compute --offline (all formats, "
+                 f"charts), median of {PROCESS_RUNS} (spread {max(full) - min(full):.2f} s)",
+         "figure": f, "unit": "s", "ratio": f / p, "target": "< 3x python -c 'import pandas'"},
+        {"name": "first bundled report process, --format md,csv,json (no matplotlib), median "
+                 f"of {PROCESS_RUNS}", "figure": li, "unit": "s", "ratio": li / p,
+         "target": "reference"},
+        {"name": f"python -c 'import pandas' process, median of {PROCESS_RUNS}", "figure": p,
+         "unit": "s", "ratio": None, "target": "reference"},
+    ]
+
+
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
-        return [*_report_rows(Path(tmp)), *_import_rows()]
+        return [*_scaling_rows(Path(tmp)), *_process_rows(Path(tmp)),
+                *_report_rows(Path(tmp)), *_import_rows()]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        _child(*sys.argv[2:])
+    else:
+        raise SystemExit("usage: python -m benchmarks --only report")

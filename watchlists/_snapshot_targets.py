@@ -94,9 +94,11 @@ def member_targets(
     (:data:`TARGET_COLUMNS`), the :class:`valuation.Consensus` of their price targets
     (None when there are none) and the warnings (without the symbol prefix).
     """
+    warnings: list[str] = []
+    if sourced.empty and (actions is None or actions.empty):  # no target rows at all
+        return pd.DataFrame(columns=list(TARGET_COLUMNS)), None, warnings
     from valuation import consensus, implied_min_target, upside
 
-    warnings: list[str] = []
     t = sourced[sourced["symbol"] == member.symbol].copy()
     t["source"] = t["origin"]  # bundled | user
     extra = _provider_targets(member, actions, listing_ccy, t, warnings)
@@ -259,6 +261,8 @@ def changes(previous: dict[str, Any] | None, table: pd.DataFrame, targets: pd.Da
     for t in payload.get("targets", []):
         before_views.setdefault(str(t.get("symbol")), {})[_view_key(t)] = t
     views = current_views(targets)
+    views_of = dict(iter(views.groupby("symbol", sort=False))) if len(views) else {}
+    no_views = views.iloc[0:0]
 
     def change(kind: str, row: Any, detail: str) -> None:
         out.append({"kind": kind, "company": row.company, "symbol": row.symbol,
@@ -276,7 +280,7 @@ def changes(previous: dict[str, Any] | None, table: pd.DataFrame, targets: pd.Da
         if (old_up is not None and math.isfinite(new_up) and math.isfinite(old_up)
                 and abs(new_up - old_up) >= threshold_of.get(key, 0.10)):
             change("upside move", row, f"consensus upside {old_up:+.1%} → {new_up:+.1%}")
-        mine = views[views["symbol"] == row.symbol] if row.symbol else views.iloc[0:0]
+        mine = views_of.get(row.symbol, no_views) if row.symbol else no_views
         now_view = {_view_key(t): t for t in mine.to_dict("records")}
         old_view = before_views.get(str(row.symbol), {})
         for k, t in now_view.items():

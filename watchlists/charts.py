@@ -22,7 +22,8 @@ from ._snapshot_targets import current_views
 if TYPE_CHECKING:
     from .snapshots import Snapshot
 
-__all__ = ["basket_chart", "drawdown_chart", "price_target_chart", "upside_chart"]
+__all__ = ["basket_chart", "chart_notes", "drawdown_chart", "price_target_chart",
+           "upside_chart"]
 
 _SMALL, _BASE, _TITLE = 9, 10, 12  # points; at 100 dpi 9 pt is 12.5 px
 
@@ -66,13 +67,84 @@ def _legend_below(fig, ax, ncol: int = 2) -> None:  # type: ignore[no-untyped-de
                    frameon=False)
 
 
-def upside_chart(snap: Snapshot) -> bytes | None:
-    """Horizontal bars: consensus upside and the min-upside bound, per member."""
+MAX_BARS = 40
+"""The upside chart draws at most this many bars: beyond it, the half with the highest
+and the half with the lowest consensus upside (every member is in the tables)."""
+MAX_PANELS = 12
+"""The price/target chart draws at most this many panels: the members with the most
+current broker views (ties in watchlist order); every target is in the targets table."""
+MAX_LINES = 12
+"""The drawdown chart draws one line per member up to this many; beyond it, the median
+and the 10th–90th percentile band of every member, plus the deepest few as lines."""
+_DEEPEST = 8
+
+
+def _upside_data(snap: Snapshot) -> tuple[pd.DataFrame, int]:
     t = snap.table
     data = t[t["consensus_upside"].notna() | t["min_target_bound_upside"].notna()]
+    total = len(data)
+    data = data.sort_values("consensus_upside", na_position="first")
+    if total > MAX_BARS:
+        half = MAX_BARS // 2
+        data = pd.concat([data.iloc[:half], data.iloc[-half:]])
+    return data, total
+
+
+def _panels(snap: Snapshot) -> tuple[list, int]:
+    """The price/target panels to draw (at most :data:`MAX_PANELS`) and how many members
+    have one. Quotes and targets are grouped by symbol once (no member × row filters)."""
+    asof = pd.Timestamp(snap.asof)
+    all_quotes = snap.reference_points
+    views = current_views(snap.targets)
+    views_of = dict(iter(views.groupby("symbol", sort=False))) if len(views) else {}
+    quotes = all_quotes[(all_quotes["date"] <= asof)
+                        & all_quotes["kind"].isin(["close", "intraday_high"])]
+    quotes_of = dict(iter(quotes.groupby("symbol", sort=False))) if len(quotes) else {}
+    no_quotes = quotes.iloc[0:0]
+    history = snap.history
+    panels = []
+    for _, row in snap.table[snap.table["symbol"].isin(list(views_of))].iterrows():
+        sym = row["symbol"]
+        tg = views_of[sym]
+        hist = history[sym].dropna() if sym in history.columns else pd.Series(dtype=float)
+        q = quotes_of.get(sym, no_quotes) if len(hist) < 2 else pd.DataFrame()
+        if len(hist) < 2 and q.empty:
+            continue  # a panel per company with named targets; the rest are in the table
+        panels.append((row, hist, q, tg))
+    total = len(panels)
+    if total > MAX_PANELS:
+        order = sorted(range(total), key=lambda k: -len(panels[k][3]))[:MAX_PANELS]
+        panels = [panels[k] for k in sorted(order)]
+    return panels, total
+
+
+def chart_notes(snap: Snapshot) -> dict[str, str | None]:
+    """What each chart leaves out of a large watchlist, for the report's captions
+    (``None`` when the chart shows every member it could)."""
+    _, bars = _upside_data(snap)
+    _, panels = _panels(snap)
+    lines = len(_drawdown_members(snap))
+    half = MAX_BARS // 2
+    return {
+        "upside": None if bars <= MAX_BARS else
+        f"{MAX_BARS} of {bars} members shown: the {half} with the lowest and the {half} "
+        "with the highest consensus upside; every member is in the tables.",
+        "price_target": None if panels <= MAX_PANELS else
+        f"{MAX_PANELS} of {panels} members with current targets shown: those with the most "
+        "current broker views (ties in watchlist order); every target is in the table "
+        "below.",
+        "drawdown": None if lines <= MAX_LINES else
+        f"{lines} members: the median and the 10th–90th percentile band of their drawdowns, "
+        f"with the {_DEEPEST} deepest current drawdowns as lines.",
+    }
+
+
+def upside_chart(snap: Snapshot) -> bytes | None:
+    """Horizontal bars: consensus upside and the min-upside bound, per member (at most
+    :data:`MAX_BARS`, see :func:`chart_notes`)."""
+    data, _ = _upside_data(snap)
     if data.empty:
         return None
-    data = data.sort_values("consensus_upside", na_position="first")
     height = 0.5 * len(data) + 1.9
     fig = _figure(10, height)
     ax = fig.add_subplot()
@@ -95,29 +167,15 @@ def upside_chart(snap: Snapshot) -> bytes | None:
 
 def price_target_chart(snap: Snapshot) -> bytes | None:
     """Small multiples: closes of each member with named targets, against each broker's
-    current target (a target aged out, superseded or undated is not drawn).
+    current target (a target aged out, superseded or undated is not drawn); at most
+    :data:`MAX_PANELS` panels (see :func:`chart_notes`).
 
     Without stored history, the snapshot's sourced reference quotes (all dated on or
     before ``asof``) are drawn as dated points (closes as dots, intraday highs as
     triangles), and the panel says so. Reads only the snapshot.
     """
     asof = pd.Timestamp(snap.asof)
-    all_quotes = snap.reference_points
-    views = current_views(snap.targets)
-    t = snap.table[snap.table["symbol"].notna()]
-    panels = []
-    for _, row in t.iterrows():
-        sym = row["symbol"]
-        hist = snap.history[sym].dropna() if sym in snap.history.columns else pd.Series(dtype=float)
-        quotes = pd.DataFrame()
-        if len(hist) < 2:
-            quotes = all_quotes[all_quotes["symbol"] == sym]
-            quotes = quotes[(quotes["date"] <= asof)
-                            & quotes["kind"].isin(["close", "intraday_high"])]
-        tg = views[views["symbol"] == sym]
-        if (len(hist) < 2 and quotes.empty) or tg.empty:
-            continue  # a panel per company with named targets; the rest are in the table
-        panels.append((row, hist, quotes, tg))
+    panels, _ = _panels(snap)
     if not panels:
         return None
     cols = 2 if len(panels) > 1 else 1
@@ -165,12 +223,21 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
     return _png(fig)
 
 
+def _drawdown_members(snap: Snapshot) -> list[str]:
+    hist = snap.history
+    if not len(hist.columns):
+        return []
+    counts = hist.notna().sum()
+    return [s for s in snap.watchlist.symbols if s in hist.columns and counts[s] >= 20]
+
+
 def drawdown_chart(snap: Snapshot) -> bytes | None:
     """Drawdown from the running high (price / highest close so far − 1) of every member
-    with at least 20 stored closes in the year to ``asof``."""
+    with at least 20 stored closes in the year to ``asof``: one line each up to
+    :data:`MAX_LINES` members, else the median and the 10th–90th percentile band, with
+    the deepest current drawdowns as lines."""
     hist = snap.history
-    members = [s for s in snap.watchlist.symbols
-               if s in hist.columns and hist[s].notna().sum() >= 20]
+    members = _drawdown_members(snap)
     if not members:
         return None
     closes = hist[members]
@@ -178,7 +245,16 @@ def drawdown_chart(snap: Snapshot) -> bytes | None:
     names = snap.table.set_index("symbol")["name"].to_dict()
     fig = _figure(10, 4.6)
     ax = fig.add_subplot()
-    for sym in members:
+    drawn = members
+    if len(members) > MAX_LINES:
+        pct = dd * 100
+        ax.fill_between(pct.index, pct.quantile(0.1, axis=1).to_numpy(),
+                        pct.quantile(0.9, axis=1).to_numpy(), color="#bee3f8",
+                        label=f"10th–90th percentile of {len(members)} members")
+        ax.plot(pct.index, pct.median(axis=1).to_numpy(), color="#2b6cb0", linewidth=1.6,
+                label="median member")
+        drawn = list(dd.ffill().iloc[-1].sort_values(kind="stable").index[:_DEEPEST])
+    for sym in drawn:
         s = dd[sym].dropna() * 100
         ax.plot(s.index, s.to_numpy(), linewidth=1.1, label=_plain(f"{names.get(sym, sym)}"))
     ax.axhline(0, color="black", linewidth=0.6)
@@ -187,8 +263,9 @@ def drawdown_chart(snap: Snapshot) -> bytes | None:
                  fontsize=_TITLE)
     _date_axis(ax)
     ax.tick_params(labelsize=_SMALL)
-    _legend_below(fig, ax, ncol=min(4, len(members)))
-    rows = math.ceil(len(members) / min(4, len(members)))
+    entries = len(ax.get_legend_handles_labels()[0])
+    _legend_below(fig, ax, ncol=min(4, entries))
+    rows = math.ceil(entries / min(4, entries))
     fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.14 + 0.06 * rows)
     return _png(fig)
 

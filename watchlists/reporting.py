@@ -10,6 +10,7 @@ Every string that comes from data is escaped in HTML.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -59,9 +60,12 @@ def report_payload(snap: Snapshot) -> dict[str, Any]:
     warned: dict[tuple[Any, Any], list[str]] = {}
     for w in snap.warnings.itertuples():
         warned.setdefault((w.company, w.symbol), []).append(w.message)
+    targets_of = (dict(iter(snap.targets.groupby("symbol", sort=False)))
+                  if len(snap.targets) else {})  # grouped once: no member × target filter
+    no_targets = snap.targets.iloc[0:0]
     for _, r in snap.table.iterrows():
         sym = r["symbol"] if isinstance(r["symbol"], str) else None
-        tg = snap.targets[snap.targets["symbol"] == sym] if sym else snap.targets.iloc[0:0]
+        tg = targets_of.get(sym, no_targets) if sym else no_targets
         rows.append({
             "company": r["company"], "name": r["name"], "symbol": sym,
             "currency": r["currency"], "price": r["price"], "price_date": r["price_date"],
@@ -265,8 +269,6 @@ def _member_label(row: Any) -> str:
 
 def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     """The small view model the HTML template renders (plain strings, lists, dicts)."""
-    from . import charts as ch
-
     table = snap.table
     key_head = ["Company", "Symbol", *(FIELDS[c][0] for c in KEY_METRICS)]
     key_rows = [
@@ -330,15 +332,18 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     ]
     figures = []
     if charts:
+        from . import charts as ch
+
+        notes = ch.chart_notes(snap)  # what a chart of a large watchlist leaves out
         figures = [
             {"title": "Upside to analyst targets", "alt": "upside chart",
-             "src": _data_uri(ch.upside_chart(snap))},
+             "src": _data_uri(ch.upside_chart(snap)), "note": notes["upside"]},
             {"title": "Price against each broker's current target", "alt": "price and targets",
-             "src": _data_uri(ch.price_target_chart(snap))},
+             "src": _data_uri(ch.price_target_chart(snap)), "note": notes["price_target"]},
             {"title": "Drawdown from the running high", "alt": "drawdown chart",
-             "src": _data_uri(ch.drawdown_chart(snap))},
+             "src": _data_uri(ch.drawdown_chart(snap)), "note": notes["drawdown"]},
             {"title": "Basket against the benchmark", "alt": "basket chart",
-             "src": _data_uri(ch.basket_chart(snap))},
+             "src": _data_uri(ch.basket_chart(snap)), "note": None},
         ]
     listed = table[table["symbol"].notna()]
     summary = (f"{len(table)} members · {int(listed['stale'].sum())} stale · "
@@ -374,12 +379,18 @@ def render_html(snap: Snapshot, *, charts: bool = True) -> str:
     Rendered from the ``templates/report.html.j2`` jinja2 template with autoescape on,
     so every string that comes from data is escaped.
     """
+    return _template().render(_html_view(snap, charts))
+
+
+@functools.cache
+def _template() -> Any:
+    """The compiled report template (compiled once per process)."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("watchlists", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)
-    return env.get_template("report.html.j2").render(_html_view(snap, charts))
+    return env.get_template("report.html.j2")
 
 
 # --------------------------------------------------------------------------- writing

@@ -247,8 +247,50 @@ def _risk_table(closes: pd.DataFrame, symbols: list[str], bench: str | None,
     return out
 
 
-def _high_52w(sym: str, highs: pd.Series | None, closes: pd.Series | None,
-              quotes: pd.DataFrame, asof: pd.Timestamp
+class _Highs:
+    """The stored part of every listed symbol's 52-week high, computed once over the
+    whole price table: per symbol the number of days with a stored high or close in the
+    window, the highest of them and its first date (see :func:`_high_52w`)."""
+
+    def __init__(self, highs: pd.DataFrame, closes: pd.DataFrame, symbols: list[str],
+                 asof: pd.Timestamp) -> None:
+        self.start = start = asof - pd.DateOffset(weeks=52)
+        parts = []
+        for frame in (highs, closes):
+            if frame.shape[1] and len(frame):
+                parts.append(frame[(frame.index > start) & (frame.index <= asof)])
+        index = parts[0].index if parts else pd.DatetimeIndex([])
+        for part in parts[1:]:
+            index = index.union(part.index)
+        cols = list(dict.fromkeys(symbols))
+        best = np.full((len(index), len(cols)), np.nan)
+        for part in parts:
+            values = part.reindex(index=index, columns=cols).to_numpy(dtype=float)
+            best = np.fmax(best, values)  # the max of a high and a close; NaN only if both
+        self.index = index
+        self.values = best
+        self.column = {c: k for k, c in enumerate(cols)}
+        has = ~np.isnan(best)
+        self.covered = has.sum(axis=0)
+        self.top = np.full(len(cols), np.nan)
+        self.top_at = np.full(len(cols), -1)
+        some = self.covered > 0
+        if some.any():
+            filled = np.where(has[:, some], best[:, some], -np.inf)
+            self.top_at[some] = filled.argmax(axis=0)  # the first date of the highest
+            self.top[some] = best[:, some][self.top_at[some], np.arange(int(some.sum()))]
+        self._sessions: dict[Any, int] = {}
+
+    def sessions(self, sym: str, asof: pd.Timestamp) -> int:
+        """Sessions of ``sym``'s exchange in the window (cached per calendar rule)."""
+        key = calendars._rule(sym)  # a frozen dataclass: the sessions depend only on it
+        if key not in self._sessions:
+            self._sessions[key] = len(calendars.sessions_between(
+                sym, self.start + pd.Timedelta(days=1), asof))
+        return self._sessions[key]
+
+
+def _high_52w(sym: str, stored: _Highs, quotes: pd.DataFrame, asof: pd.Timestamp
               ) -> tuple[float, pd.Timestamp | None, str]:
     """The 52-week high to ``asof``: ``(value, date, basis)``; NaN when unknown.
 
@@ -258,32 +300,34 @@ def _high_52w(sym: str, highs: pd.Series | None, closes: pd.Series | None,
     the only high known and no known price in the window is above it; else unknown,
     and ``basis`` says why.
     """
-    start = asof - pd.DateOffset(weeks=52)
-    in_window: list[pd.Series] = []
-    for s in (highs, closes):
-        if s is not None:
-            s = s.dropna()
-            in_window.append(s[(s.index > start) & (s.index <= asof)])
-    stored = pd.concat(in_window).groupby(level=0).max() if in_window else pd.Series(
-        dtype=float)
-    sessions = len(calendars.sessions_between(sym, start + pd.Timedelta(days=1), asof))
-    covered = len(stored)
-    q = quotes[(quotes["date"] > start) & (quotes["date"] <= asof)]
+    k = stored.column[sym]
+    covered = int(stored.covered[k])
+    sessions = stored.sessions(sym, asof)
     if sessions and covered / sessions >= HIGH_MIN_COVERAGE:
-        top = float(stored.max())
-        return top, pd.Timestamp(stored.idxmax()), f"stored history ({covered} of {sessions} " \
-            "sessions)"
+        return float(stored.top[k]), pd.Timestamp(stored.index[stored.top_at[k]]), \
+            f"stored history ({covered} of {sessions} sessions)"
     coverage = f"{covered} of {sessions} sessions stored"
-    ih = q[q["kind"] == "intraday_high"]
-    if len(ih):
-        best = ih.loc[ih["value"].idxmax()]
-        known = pd.concat([stored, q["value"]]) if len(stored) else q["value"]
-        if not (known > float(best["value"])).any():
-            return (float(best["value"]), pd.Timestamp(best["date"]),
-                    f"{best['source']} reference intraday high of {best['date'].date()} (the "
-                    f"only high known; {coverage})")
+    if len(quotes):
+        q = quotes[(quotes["date"] > stored.start) & (quotes["date"] <= asof)]
+        ih = q[q["kind"] == "intraday_high"]
+        if len(ih):
+            best = ih.loc[ih["value"].idxmax()]
+            level = float(best["value"])
+            above = (covered and stored.top[k] > level) or bool((q["value"] > level).any())
+            if not above:
+                return (level, pd.Timestamp(best["date"]),
+                        f"{best['source']} reference intraday high of {best['date'].date()} "
+                        f"(the only high known; {coverage})")
     return float("nan"), None, (f"unknown ({coverage}, under {HIGH_MIN_COVERAGE:.0%}; no "
                                 "reference intraday high)")
+
+
+def _by_symbol(frame: pd.DataFrame | None) -> dict[Any, pd.DataFrame]:
+    """``frame`` split by its ``symbol`` column once (each part keeps its rows' order
+    and labels, exactly as ``frame[frame["symbol"] == sym]`` would)."""
+    if frame is None or not len(frame) or "symbol" not in frame.columns:
+        return {}
+    return dict(iter(frame.groupby("symbol", sort=False, dropna=True)))
 
 
 def _first_quote_after(
@@ -635,6 +679,21 @@ class _Warnings:
         return pd.DataFrame(self.rows, columns=list(WARNING_COLUMNS), dtype=object)
 
 
+def _target_columns(row: dict[str, Any], tgt: pd.DataFrame, price: float) -> None:
+    """A member's ``named_targets`` and min-upside bound columns from its target rows."""
+    records = list(tgt.itertuples())
+    row["named_targets"] = "; ".join(target_label(t) for t in records)
+    is_bound = tgt["kind"] == "min_upside"
+    bounds = tgt.loc[is_bound, "implied_min_target"].dropna()
+    if len(bounds):
+        row["min_target_bound"] = float(bounds.max())
+        if math.isfinite(price):
+            row["min_target_bound_upside"] = row["min_target_bound"] / price - 1.0
+    elif is_bound.any():
+        row["min_target_bound_note"] = "; ".join(
+            target_label(t) for t, b in zip(records, is_bound, strict=True) if b)
+
+
 def _reference_points(wl: Watchlist) -> pd.DataFrame:
     quotes = profiles.reference_quotes()
     quotes = quotes[quotes["symbol"].isin(list(wl.symbols))].rename(columns={"origin": "source"})
@@ -657,10 +716,24 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
     listed = [m.symbol for m in wl.members if m.symbol]
     risk = _risk_table(closes, listed, bench, asof_ts)
 
-    # Sourced data, built into frames once per snapshot rather than once per member.
+    # Sourced data, built into frames once per snapshot rather than once per member, and
+    # every per-symbol input split by symbol once (no member × rows filters).
     all_quotes = _reference_points(wl)
     known_quotes = all_quotes[all_quotes["date"] <= asof_ts]
     sourced_targets = profiles.targets()
+    quotes_of, no_quotes = _by_symbol(all_quotes), all_quotes.iloc[0:0]
+    targets_of, no_targets = _by_symbol(sourced_targets), sourced_targets.iloc[0:0]
+    actions_of = _by_symbol(inputs.actions)
+    consensus_of = _by_symbol(inputs.provider_consensus)
+    no_consensus = inputs.provider_consensus.iloc[0:0]
+    fundamentals_of = _by_symbol(inputs.fundamentals)
+    no_fundamentals = inputs.fundamentals.iloc[0:0]
+    price_of: Any = (dict(zip(prices.index, prices.to_dict("records"), strict=True))
+                     if prices.index.is_unique else prices.loc)
+    risk_of: Any = (dict(zip(risk.index, risk.to_dict("records"), strict=True))
+                    if risk.index.is_unique else risk.loc)
+    stored_highs = _Highs(highs, closes, listed, asof_ts)
+    basis_of: dict[Any, str] = {}
     for index, member in enumerate(wl.members):
         comp = profiles.company(member.company) if member.company is not None else None
         stored = inputs.profiles.get(str(member.symbol).upper()) if member.symbol else None
@@ -686,14 +759,17 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
             continue
         try:
             sym = member.symbol
-            quotes = all_quotes[all_quotes["symbol"] == sym]
-            p = prices.loc[sym]
+            quotes = quotes_of.get(sym, no_quotes)
+            p = price_of[sym]
             price = float(p["price"])
+            rule = calendars._rule(sym)
+            if rule not in basis_of:
+                basis_of[rule] = calendars.calendar_basis(sym, day)
             row.update(currency=p["currency"], price=price,
                        price_date=None if pd.isna(p["price_date"]) else
                        pd.Timestamp(p["price_date"]).date(),
                        price_source=p["source"], stale=bool(p["stale"]), status=p["status"],
-                       calendar=calendars.calendar_basis(sym, day))
+                       calendar=basis_of[rule])
             if p["stale"] and p["note"]:
                 warn(str(p["note"]))
             if not math.isfinite(price):
@@ -705,41 +781,32 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
                     row["status"] = ("no data yet: run `watchlists refresh` (a Yahoo symbol "
                                      "with no profile of ours and nothing stored)")
                 warn(row["status"])
-            r = risk.loc[sym]
+            r = risk_of[sym]
             row.update({col: float(r[col]) for col in _RISK_COLUMNS})
             if r["closes"] == 0:
                 warn("no price history in the store: returns, volatility and beta unknown")
-            high, high_date, basis = _high_52w(
-                sym, highs[sym] if sym in highs.columns else None,
-                closes[sym] if sym in closes.columns else None, quotes, asof_ts)
+            high, high_date, basis = _high_52w(sym, stored_highs, quotes, asof_ts)
             row.update(high_52w=high, high_52w_basis=basis,
                        high_52w_date=None if high_date is None else high_date.date())
             if math.isfinite(high) and math.isfinite(price):
                 row["drawdown_from_high"] = price / high - 1.0
-            tgt, cons, tw = member_targets(member, asof_ts, price, high, sourced_targets,
-                                           inputs.actions, row["currency"])
+            tgt, cons, tw = member_targets(member, asof_ts, price, high,
+                                           targets_of.get(sym, no_targets),
+                                           actions_of.get(sym), row["currency"])
             for w in tw:
                 warn(w)
-            cols, named, cw = consensus_row(member, cons, inputs.provider_consensus, price,
-                                            high, row["currency"])
+            cols, named, cw = consensus_row(member, cons, consensus_of.get(sym, no_consensus),
+                                            price, high, row["currency"])
             for w in cw:
                 warn(w)
             row.update(cols)
-            if not named:
-                tgt = tgt.assign(in_consensus=False)
-            all_targets.append(tgt)
-            row["named_targets"] = "; ".join(target_label(t) for t in tgt.itertuples())
-            is_bound = tgt["kind"] == "min_upside"
-            bounds = tgt.loc[is_bound, "implied_min_target"].dropna()
-            if len(bounds):
-                row["min_target_bound"] = float(bounds.max())
-                if math.isfinite(price):
-                    row["min_target_bound_upside"] = row["min_target_bound"] / price - 1.0
-            elif is_bound.any():
-                row["min_target_bound_note"] = "; ".join(
-                    target_label(t) for t in tgt[is_bound].itertuples())
+            if len(tgt):  # (a member without targets has nothing more to fill in)
+                if not named:
+                    tgt = tgt.assign(in_consensus=False)
+                _target_columns(row, tgt, price)
+                all_targets.append(tgt)
             inp = _dcf_inputs(member, day, price, row["currency"], store, row, warn, index,
-                              inputs.fundamentals, stored)
+                              fundamentals_of.get(sym, no_fundamentals), stored)
             if inp is not None:
                 dcf_inputs.append(inp)
         except Exception as exc:  # noqa: BLE001 - one member never sinks the others
