@@ -44,6 +44,7 @@ import functools
 import logging
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -120,9 +121,105 @@ def exchange_timezone(symbol: str) -> ZoneInfo:
     return ZoneInfo(_rule(symbol).tz)
 
 
+class _OutOfBounds(LookupError):
+    """A day outside a :class:`_Sessions` range (exchange_calendars' ``DateOutOfBounds``)."""
+
+
+@dataclass(frozen=True)
+class _Sessions:
+    """What we use of an exchange_calendars calendar: its sessions and their UTC closes.
+
+    Kept on disk (:func:`_calendar`), so a process that only needs sessions does not pay
+    for importing exchange_calendars and building the calendar (about 0.4 s).
+    """
+
+    sessions: pd.DatetimeIndex  # naive, normalised
+    closes: pd.Series  # UTC close per session, indexed by ``sessions``
+
+    @property
+    def first_session(self) -> pd.Timestamp:
+        return self.sessions[0]
+
+    @property
+    def last_session(self) -> pd.Timestamp:
+        return self.sessions[-1]
+
+    def sessions_in_range(self, a: pd.Timestamp, b: pd.Timestamp) -> pd.DatetimeIndex:
+        if a < self.first_session or b > self.last_session:
+            raise _OutOfBounds(f"{a.date()}..{b.date()} outside {self.first_session.date()}.."
+                               f"{self.last_session.date()}")
+        lo, hi = self.sessions.searchsorted([a, b], side="left")[0], \
+            self.sessions.searchsorted(b, side="right")
+        return self.sessions[lo:hi]
+
+
+def _out_of_bounds() -> tuple[type[BaseException], ...]:
+    """Our :class:`_OutOfBounds`, and exchange_calendars' ``DateOutOfBounds`` when that
+    package is loaded (not imported just to name the exception)."""
+    import sys
+
+    errors = sys.modules.get("exchange_calendars.errors")
+    real = getattr(errors, "DateOutOfBounds", None)
+    return (_OutOfBounds,) if real is None else (_OutOfBounds, real)
+
+
+def _cache_file(name: str) -> Path | None:
+    """``<home>/cache/calendars/<name>-<exchange_calendars version>-<today>.npz``: a
+    calendar's range ends a year after the day it was built, so it is rebuilt daily."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from watchlists.store import default_home
+
+    try:
+        ver = version("exchange_calendars")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        return None
+    return default_home() / "cache" / "calendars" / f"{name}-{ver}-{dt.date.today()}.npz"
+
+
+def _load(path: Path) -> _Sessions | None:
+    import numpy as np
+
+    try:
+        with np.load(path) as data:
+            sessions = pd.DatetimeIndex(data["sessions"].astype("datetime64[ns]"))
+            closes = pd.DatetimeIndex(data["closes"].astype("datetime64[ns]")).tz_localize("UTC")
+    except (OSError, KeyError, ValueError):
+        return None
+    if not len(sessions) or len(sessions) != len(closes):
+        return None
+    return _Sessions(sessions, pd.Series(closes, index=sessions))
+
+
+def _save(path: Path, cal: _Sessions) -> None:
+    """Write the cache atomically; a read-only or full home only costs the rebuild."""
+    import io
+
+    import numpy as np
+
+    from watchlists._io import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.savez(buf, sessions=cal.sessions.asi8, closes=pd.DatetimeIndex(cal.closes).asi8)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{path.name.split('-')[0]}-*.npz"):
+            if old != path:
+                old.unlink(missing_ok=True)
+        atomic_write_bytes(path, buf.getvalue())
+    except OSError as exc:
+        logger.debug("calendar cache %s not written: %s", path, exc)
+
+
 @functools.lru_cache(maxsize=16)
-def _calendar(name: str):
-    """The exchange_calendars calendar (immutable; cached because building it is slow)."""
+def _calendar(name: str) -> _Sessions:
+    """The sessions and closes of exchange_calendars' calendar ``name``, from the disk
+    cache when it has today's build of this exchange_calendars version."""
+    path = _cache_file(name)
+    if path is not None and path.is_file():
+        cached = _load(path)
+        if cached is not None:
+            return cached
     import exchange_calendars as xcals
 
     with warnings.catch_warnings():
@@ -130,7 +227,13 @@ def _calendar(name: str):
         for category in (DeprecationWarning, FutureWarning,
                          getattr(pd.errors, "Pandas4Warning", FutureWarning)):
             warnings.simplefilter("ignore", category)
-        return xcals.get_calendar(name)
+        cal = xcals.get_calendar(name)
+        sessions = _naive(cal.sessions).normalize()
+        closes = pd.DatetimeIndex(pd.Series(cal.closes).reindex(cal.sessions).array)
+    built = _Sessions(sessions, pd.Series(closes.tz_convert("UTC"), index=sessions))
+    if path is not None:
+        _save(path, built)
+    return built
 
 
 @functools.lru_cache(maxsize=16)
@@ -227,8 +330,6 @@ def _sessions(rule: _Rule, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DatetimeInd
         if rule.name != WEEKDAY:
             _note(rule.name, f"{rule.why or 'no calendar'}; provisional sessions")
         return _provisional_sessions(rule, lo, hi)
-    from exchange_calendars.errors import DateOutOfBounds
-
     first, last = _bounds(cal)
     a, b = max(lo, first), min(hi, last)
     if a > b:
@@ -237,7 +338,7 @@ def _sessions(rule: _Rule, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DatetimeInd
         return _provisional_sessions(rule, lo, hi)
     try:
         inside = _naive(cal.sessions_in_range(a, b))
-    except DateOutOfBounds:
+    except _out_of_bounds():
         _note(rule.name, f"exchange_calendars: {a.date()}..{b.date()} out of bounds; "
                          f"{_provisional_phrase(rule)}")
         return _provisional_sessions(rule, lo, hi)

@@ -244,3 +244,24 @@ def test_known_exchange_without_calendar(monkeypatch):
         assert _closed("NOVO-B.CO", "2026-12-25")
     finally:
         cal._rule.cache_clear()
+
+
+def test_a_second_process_reads_the_sessions_from_the_disk_cache(tmp_path):
+    """The calendar is built once (exchange_calendars imported) and cached under the home;
+    the next process gets the same sessions without importing exchange_calendars."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from watchlists import calendars as c; "
+            "d = c.sessions_between('MSFT', '2025-11-24', '2025-11-28'); "
+            "print([str(x.date()) for x in d], "
+            "c.last_completed_session('7203.T', '2025-11-28 07:00'), "
+            "'exchange_calendars' in sys.modules)")
+    env = {**os.environ, "WATCHLISTS_HOME": str(tmp_path / "home")}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, check=True).stdout.strip() for _ in range(2)]
+    assert runs[0].endswith("True") and runs[1].endswith("False")
+    assert runs[0][:-4] == runs[1][:-5]  # the same sessions and closes either way
+    assert "'2025-11-26', '2025-11-28'" in runs[1]  # Thanksgiving 2025-11-27 closed
+    assert list((tmp_path / "home" / "cache" / "calendars").glob("XNYS-*.npz"))
