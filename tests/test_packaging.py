@@ -48,6 +48,11 @@ def test_public_api_is_pinned_and_resolves():
         "load_targets", "load_watchlist", "open_store", "parse_watchlist", "price_history",
         "reference_fx", "reference_quotes", "refresh", "refresh_all", "snapshot", "targets",
         "user_data_dir", "write_report",
+        # any ticker (issue 10) and the analytics (issue 12)
+        "CrossListing", "FundamentalsData", "FundamentalsProvider", "ImportResult",
+        "ListingPair", "ProfileData", "Spheres", "TrackRecord", "cross_listing_premium",
+        "ecb_reference_rates", "import_fx", "import_prices", "listing_pairs",
+        "track_record", "two_spheres",
     }
     for name in watchlists.__all__:
         assert getattr(watchlists, name) is not None

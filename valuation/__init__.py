@@ -8,6 +8,7 @@ inside the functions that need them.
 
 from __future__ import annotations
 
+from valuation.cross_listing import aligned_sessions, premium, premium_history
 from valuation.growth import GrowthRate, TrendGrowth, cagr, fade_path, trend_growth
 from valuation.intrinsic import DCFResult, dcf, gordon_value
 from valuation.multiples import (
@@ -40,10 +41,21 @@ from valuation.risk import (
     simple_returns,
 )
 from valuation.simulation import SimulationResult, simulate_value, target_hit_probability
+from valuation.spheres import (
+    BreakTest,
+    basket_returns,
+    chow_test,
+    cusum_test,
+    relative_performance,
+    rolling_correlation,
+    rolling_regression,
+)
 from valuation.targets import Consensus, consensus, implied_min_target, upside
+from valuation.track_record import score_targets, wilson_interval
 from valuation.universe import value_universe
 
 __all__ = [
+    "BreakTest",
     "Consensus",
     "DCFResult",
     "GrowthRate",
@@ -52,11 +64,15 @@ __all__ = [
     "PeerRegression",
     "SimulationResult",
     "TrendGrowth",
+    "aligned_sessions",
     "annualized_volatility",
+    "basket_returns",
     "beta",
     "cagr",
     "calmar_ratio",
+    "chow_test",
     "consensus",
+    "cusum_test",
     "dcf",
     "down_capture",
     "downside_deviation",
@@ -72,8 +88,14 @@ __all__ = [
     "pe_ratio",
     "peer_regression",
     "peg",
+    "premium",
+    "premium_history",
+    "relative_performance",
     "rolling_beta",
+    "rolling_correlation",
+    "rolling_regression",
     "rolling_volatility",
+    "score_targets",
     "sharpe_ratio",
     "simple_returns",
     "simulate_value",
@@ -84,4 +106,5 @@ __all__ = [
     "upside",
     "value_at_risk",
     "value_universe",
+    "wilson_interval",
 ]

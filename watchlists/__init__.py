@@ -34,9 +34,15 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("RefreshReport", "refresh_all"), "refresh_job"),
     **dict.fromkeys(
         ("companies", "company", "facts", "listing", "load_facts", "load_reference_quotes",
-         "load_targets", "reference_fx", "reference_quotes", "targets", "user_data_dir"),
-        "profiles"),
-    **dict.fromkeys(("AnalystData", "FetchResult", "PriceProvider"), "providers"),
+         "load_targets", "reference_fx", "reference_quotes", "targets", "user_data_dir",
+         "ecb_reference_rates"), "profiles"),
+    **dict.fromkeys(("AnalystData", "FetchResult", "FundamentalsData", "FundamentalsProvider",
+                     "PriceProvider", "ProfileData"), "providers"),
+    **dict.fromkeys(("CrossListing", "ListingPair", "cross_listing_premium", "listing_pairs"),
+                    "cross_listings"),
+    **dict.fromkeys(("ImportResult", "import_fx", "import_prices"), "imports"),
+    **dict.fromkeys(("Spheres", "two_spheres"), "spheres"),
+    **dict.fromkeys(("TrackRecord", "track_record"), "track_records"),
     **dict.fromkeys(("AnalystTarget", "Company", "Fact", "Listing", "ReferenceQuote"),
                     "records"),
     "write_report": "reporting",
@@ -67,6 +73,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the real names
+    from .cross_listings import CrossListing, ListingPair, cross_listing_premium, listing_pairs
     from .definitions import (
         Assumptions,
         Member,
@@ -85,10 +92,12 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the real names
         WatchlistError,
     )
     from .fx import convert, fx_rate
+    from .imports import ImportResult, import_fx, import_prices
     from .market import RefreshResult, latest_prices, price_history, refresh
     from .profiles import (
         companies,
         company,
+        ecb_reference_rates,
         facts,
         listing,
         load_facts,
@@ -99,12 +108,21 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the real names
         targets,
         user_data_dir,
     )
-    from .providers import AnalystData, FetchResult, PriceProvider
+    from .providers import (
+        AnalystData,
+        FetchResult,
+        FundamentalsData,
+        FundamentalsProvider,
+        PriceProvider,
+        ProfileData,
+    )
     from .records import AnalystTarget, Company, Fact, Listing, ReferenceQuote
     from .refresh_job import RefreshReport, refresh_all
     from .reporting import write_report
     from .snapshots import Snapshot, snapshot
+    from .spheres import Spheres, two_spheres
     from .store import Store, default_home, open_store
+    from .track_records import TrackRecord, track_record
     from .yahoo import YahooProvider
 
 __all__ = [
@@ -112,22 +130,30 @@ __all__ = [
     "AnalystTarget",
     "Assumptions",
     "Company",
+    "CrossListing",
     "DataFileError",
     "DataQualityError",
     "DefinitionError",
     "Fact",
     "FetchResult",
+    "FundamentalsData",
+    "FundamentalsProvider",
+    "ImportResult",
     "Listing",
+    "ListingPair",
     "Member",
     "OfflineError",
     "PriceProvider",
+    "ProfileData",
     "ProviderError",
     "ReferenceQuote",
     "RefreshReport",
     "RefreshResult",
     "Snapshot",
+    "Spheres",
     "Store",
     "StoreError",
+    "TrackRecord",
     "Watchlist",
     "WatchlistError",
     "YahooProvider",
@@ -136,11 +162,16 @@ __all__ = [
     "companies",
     "company",
     "convert",
+    "cross_listing_premium",
     "default_home",
+    "ecb_reference_rates",
     "facts",
     "fx_rate",
+    "import_fx",
+    "import_prices",
     "latest_prices",
     "listing",
+    "listing_pairs",
     "load_facts",
     "load_reference_quotes",
     "load_targets",
@@ -154,6 +185,8 @@ __all__ = [
     "refresh_all",
     "snapshot",
     "targets",
+    "track_record",
+    "two_spheres",
     "user_data_dir",
     "write_report",
 ]

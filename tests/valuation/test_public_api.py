@@ -9,6 +9,7 @@ import sys
 import valuation
 
 EXPECTED = [
+    "BreakTest",
     "Consensus",
     "DCFResult",
     "GrowthRate",
@@ -17,11 +18,15 @@ EXPECTED = [
     "PeerRegression",
     "SimulationResult",
     "TrendGrowth",
+    "aligned_sessions",
     "annualized_volatility",
+    "basket_returns",
     "beta",
     "cagr",
     "calmar_ratio",
+    "chow_test",
     "consensus",
+    "cusum_test",
     "dcf",
     "down_capture",
     "downside_deviation",
@@ -37,8 +42,14 @@ EXPECTED = [
     "pe_ratio",
     "peer_regression",
     "peg",
+    "premium",
+    "premium_history",
+    "relative_performance",
     "rolling_beta",
+    "rolling_correlation",
+    "rolling_regression",
     "rolling_volatility",
+    "score_targets",
     "sharpe_ratio",
     "simple_returns",
     "simulate_value",
@@ -49,6 +60,7 @@ EXPECTED = [
     "upside",
     "value_at_risk",
     "value_universe",
+    "wilson_interval",
 ]
 
 
