@@ -189,6 +189,34 @@ def _warning_text(w: Any) -> str:
     return f"{who}: {w.message}" if isinstance(who, str) and who else str(w.message)
 
 
+def _analytics_markdown(snap: Snapshot) -> list[str]:
+    """The cross-listing and track-record sections, when the snapshot has them."""
+    out: list[str] = []
+    if snap.cross_listings:
+        from .cross_listings import to_markdown
+
+        out += [to_markdown(list(snap.cross_listings)), ""]
+    if snap.track_record is not None and len(snap.track_record.targets):
+        from .track_records import to_markdown as track_markdown
+
+        out += [track_markdown(snap.track_record), ""]
+    return out
+
+
+def _analytics_html(snap: Snapshot, charts: bool) -> list[str]:
+    """The same sections as HTML fragments (escaped by their modules, charts as data URIs)."""
+    out: list[str] = []
+    if snap.cross_listings:
+        from .cross_listings import to_html
+
+        out.append(to_html(list(snap.cross_listings), charts=charts))
+    if snap.track_record is not None and len(snap.track_record.targets):
+        from .track_records import to_html as track_html
+
+        out.append(track_html(snap.track_record, chart=charts))
+    return out
+
+
 def render_markdown(snap: Snapshot) -> str:
     """A Markdown report a person reads in a terminal or a pull request."""
     wl = snap.watchlist
@@ -210,6 +238,9 @@ def render_markdown(snap: Snapshot) -> str:
                             "In consensus", "Source", "Confidence", "Links"), rows)
     else:
         lines.append("No named-broker targets known at this date.")
+    extra = _analytics_markdown(snap)
+    if extra:
+        lines += ["", *extra[:-1]]
     lines += ["", "## Valuation inputs", ""]
     lines += _md_table(
         ("Company", "Revenue", "Basis", "Source", "Shares", "Op. margin", "Net cash",
@@ -362,6 +393,7 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
         "inputs_head": inputs_head, "inputs_rows": inputs_rows,
         "details": details,
         "figures": figures,
+        "analytics": [_markup(f) for f in _analytics_html(snap, charts)],
         "target_headers": ["Symbol", "Broker", "Rating", "Target", "Ccy", "Published", "Upside",
                            "In consensus", "Source", "Confidence", "Links"],
         "targets": targets,
@@ -371,6 +403,13 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
         "sources": list(snap.sources),
         "warning_groups": warning_groups,
     }
+
+
+def _markup(fragment: str) -> Any:
+    """An HTML fragment already escaped by the module that built it (jinja2 autoescape)."""
+    import markupsafe
+
+    return markupsafe.Markup(fragment)  # noqa: S704 - escaped where it was built
 
 
 def render_html(snap: Snapshot, *, charts: bool = True) -> str:

@@ -50,6 +50,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "ret_1d", "ret_1m", "ret_3m", "ret_ytd", "ret_1y", "volatility", "sharpe", "max_drawdown",
     "high_52w", "high_52w_date",
     "high_52w_basis", "drawdown_from_high", "beta",
+    "cross_listing_premium", "cross_listing_zscore", "cross_listing_vs",
     "consensus_count", "consensus_mean", "consensus_median", "consensus_high", "consensus_low",
     "consensus_source", "consensus_upside", "consensus_upside_from_high",
     "named_targets", "min_target_bound", "min_target_bound_upside", "min_target_bound_note",
@@ -123,6 +124,8 @@ class Snapshot:
     warnings: pd.DataFrame = field(repr=False)
     sources: tuple[str, ...] = ()
     offline: bool = True
+    cross_listings: tuple[Any, ...] = field(default=(), repr=False)
+    track_record: Any = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -610,6 +613,10 @@ def snapshot(
           high known (``high_52w_basis`` says which, or why it is unknown);
           ``drawdown_from_high`` = price / high − 1; ``beta`` against the watchlist's
           benchmark (daily returns, one year);
+        - ``cross_listing_premium`` (decimal) of the member's line over its company's
+          other listing ``cross_listing_vs`` per underlying share, in one currency through
+          the stored FX rate of the day, and ``cross_listing_zscore`` against its trailing
+          250 common sessions (:mod:`watchlists.cross_listings`; NaN for one listing);
         - ``consensus_*``: count, mean, median, high, low of the latest target per
           broker (a provider's stored consensus when there is one, else the named
           brokers by the one rule of :func:`valuation.consensus`), ``consensus_source``,
@@ -749,6 +756,7 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
                    calendar="", consensus_source="", named_targets="",
                    implied_growth_status="", revenue_currency=None, revenue_basis="",
                    revenue_source="", revenue_fx="", shares_basis="", shares_source="",
+                   cross_listing_vs=None,
                    operating_margin_source="", net_cash_source="", min_target_bound_note="",
                    high_52w_basis="", assumptions=_assumption_summary(member),
                    high_52w_date=None)
@@ -823,12 +831,14 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
         _value_members(dcf_inputs, rows, value_warn)
     except (ValueError, TypeError) as exc:
         log.add(f"valuation failed: {exc}")
+    cross = _cross_listings(wl, day, store, rows, log)
+    record = _track_record(wl, day, now_utc, store, log)
     for index, row in enumerate(rows):
         row["warnings"] = "; ".join(log.by_member.get(index, []))
 
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     for col in ("company", "symbol", "currency", "revenue_currency", "price_date",
-                "high_52w_date"):
+                "high_52w_date", "cross_listing_vs"):
         table[col] = table[col].astype(object).where(table[col].notna(), None)
     nonempty = [t for t in all_targets if len(t)]
     targets = (pd.concat(nonempty, ignore_index=True) if nonempty
@@ -841,7 +851,50 @@ def _assemble(wl: Watchlist, day: dt.date, now_utc: dt.datetime, store: Any,
     return Snapshot(watchlist=wl, asof=day, generated_at=now_utc, table=table, targets=targets,
                     history=history, reference_points=known_quotes.reset_index(drop=True),
                     changes=moved, warnings=log.frame(), sources=_sources(table, targets, offline),
-                    offline=offline)
+                    offline=offline, cross_listings=cross, track_record=record)
+
+
+def _cross_listings(wl: Watchlist, day: dt.date, store: Any, rows: list[dict[str, Any]],
+                    log: _Warnings) -> tuple[Any, ...]:
+    """The premium of each member over its company's other listing (columns
+    ``cross_listing_*``) and the pairs' histories for the report
+    (:mod:`watchlists.cross_listings`). A failure is a warning, never the snapshot's."""
+    from .cross_listings import cross_listing_premium, listing_pairs, snapshot_columns
+
+    slugs = list(dict.fromkeys(m.company for m in wl.members if m.company is not None))
+    try:
+        pairs = [p for p in listing_pairs(slugs)
+                 if {p.a.symbol, p.b.symbol} & set(wl.symbols)] if slugs else []
+        if not pairs:
+            return ()
+        cols = snapshot_columns(pd.DataFrame({"symbol": [r["symbol"] for r in rows]}), store,
+                                day)
+        for row, (premium, zscore, vs) in zip(rows, cols.itertuples(index=False), strict=True):
+            row.update(cross_listing_premium=premium, cross_listing_zscore=zscore,
+                       cross_listing_vs=vs)
+        results = tuple(cross_listing_premium(p, asof=day, store=store) for p in pairs)
+    except Exception as exc:  # noqa: BLE001 - an analytic never sinks the snapshot
+        log.add(f"cross-listing premiums not computed: {type(exc).__name__}: {exc}")
+        return ()
+    index_of = {m.symbol: i for i, m in enumerate(wl.members) if m.symbol}
+    for r in results:
+        i = index_of.get(r.a.symbol, index_of.get(r.b.symbol))
+        for w in r.warnings:
+            log.add(f"cross-listing {r.a.symbol} over {r.b.symbol}: {w}", index=i,
+                    member=None if i is None else wl.members[i])
+    return results
+
+
+def _track_record(wl: Watchlist, day: dt.date, now: dt.datetime, store: Any,
+                  log: _Warnings) -> Any:
+    """How the members' dated analyst targets fared (:mod:`watchlists.track_records`)."""
+    from .track_records import track_record
+
+    try:
+        return track_record(wl, asof=day, store=store, now=now)
+    except Exception as exc:  # noqa: BLE001 - an analytic never sinks the snapshot
+        log.add(f"analyst target track record not computed: {type(exc).__name__}: {exc}")
+        return None
 
 
 def _count_by(values: pd.Series) -> str:

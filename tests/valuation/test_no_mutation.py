@@ -37,6 +37,18 @@ def _series(values):
     return pd.Series(values, index=IDX)
 
 
+_DAYS = pd.bdate_range("2025-01-01", periods=60)
+_RNG = np.random.default_rng(7)
+LINE_A = pd.Series(80.0 + _RNG.normal(0, 1, 60).cumsum(), index=_DAYS)
+LINE_B = pd.Series(10.0 + _RNG.normal(0, 0.1, 60).cumsum(), index=_DAYS)
+FX = pd.Series(1.0 + _RNG.normal(0, 0.001, 60), index=_DAYS)
+SPHERE_X = pd.Series(_RNG.normal(0, 0.01, 60), index=_DAYS)
+SPHERE_Y = 1.5 * SPHERE_X + pd.Series(_RNG.normal(0, 0.002, 60), index=_DAYS)
+TRACK_PRICES = pd.DataFrame({"S": 100.0 + np.arange(60.0)}, index=_DAYS)
+TRACK_TARGETS = pd.DataFrame({"symbol": ["S", "S"], "t0": [_DAYS[2], _DAYS[10]],
+                              "target": [110.0, 90.0]})
+
+
 CASES = {
     "upside": (v.upside, (_series([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 2.0, 2.0, 2.0])), {}),
     "implied_min_target": (v.implied_min_target, (_series([1.0, 2.0, 3.0, 4.0]), 0.2), {}),
@@ -120,6 +132,21 @@ CASES = {
     "down_capture": (v.down_capture, (RETURNS, RETURNS["B"]), {}),
     "rolling_volatility": (v.rolling_volatility, (RETURNS, 3), {}),
     "rolling_beta": (v.rolling_beta, (RETURNS, RETURNS["B"], 3), {}),
+    # the analytics (SYNTHETIC series below)
+    "premium": (v.premium, (_series([80.0, 81.0, 82.0, 83.0]), _series([10.0] * 4),
+                            _series([1.0] * 4)), {"units_a": 8.0}),
+    "aligned_sessions": (v.aligned_sessions, (LINE_A, LINE_B, FX), {}),
+    "premium_history": (v.premium_history, (LINE_A, LINE_B, FX),
+                        {"units_a": 8.0, "units_b": 1.0, "window": 5}),
+    "basket_returns": (v.basket_returns, (RETURNS,), {}),
+    "relative_performance": (v.relative_performance, (SPHERE_Y, SPHERE_X), {}),
+    "rolling_correlation": (v.rolling_correlation, (SPHERE_Y, SPHERE_X), {"window": 10}),
+    "rolling_regression": (v.rolling_regression, (SPHERE_Y, SPHERE_X), {"window": 10}),
+    "chow_test": (v.chow_test, (SPHERE_Y, SPHERE_X, SPHERE_X.index[30]), {}),
+    "cusum_test": (v.cusum_test, (SPHERE_Y, SPHERE_X), {}),
+    "score_targets": (v.score_targets, (TRACK_TARGETS, TRACK_PRICES),
+                      {"asof": "2025-12-31", "horizon": "30d"}),
+    "wilson_interval": (v.wilson_interval, (np.array([3, 0]), np.array([5, 4])), {}),
 }
 
 

@@ -69,7 +69,10 @@ def test_sections_tables_and_charts(page):
     tags = [t for t, _ in p.tags]
     assert tags.count("table") >= 5
     images = [a for t, a in p.tags if t == "img"]
-    assert len(images) == 4  # upside, price/targets, drawdown and basket all drawn
+    # upside, price/targets, drawdown and basket all drawn, plus the track record's hit
+    # rates (the seeded store has prices at the bundled targets' dates)
+    assert len(images) == 5
+    assert "Analyst target track record" in p.h2
     assert all(a["src"].startswith("data:image/png;base64,") for a in images)
     assert any(t == "meta" and a.get("name") == "viewport" for t, a in p.tags)
     assert tags.count("details") >= 9  # one per member, plus warning groups

@@ -146,7 +146,7 @@ def test_html_embeds_png_charts_with_history(seeded_snap):
     page = render_html(seeded_snap)
     _assert_self_contained(page)
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 4  # upside, price vs targets, drawdown, basket
+    assert len(images) == 5  # upside, price vs targets, drawdown, basket; track record
     for data in images:
         assert base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n")
     assert "not enough data to draw" not in page
