@@ -274,6 +274,7 @@ class _Highs:
         self.values = best
         self.column = {c: k for k, c in enumerate(cols)}
         has = ~np.isnan(best)
+        self.has = has
         self.covered = has.sum(axis=0)
         self.top = np.full(len(cols), np.nan)
         self.top_at = np.full(len(cols), -1)
@@ -282,15 +283,22 @@ class _Highs:
             filled = np.where(has[:, some], best[:, some], -np.inf)
             self.top_at[some] = filled.argmax(axis=0)  # the first date of the highest
             self.top[some] = best[:, some][self.top_at[some], np.arange(int(some.sum()))]
-        self._sessions: dict[Any, int] = {}
+        self._sessions: dict[Any, tuple[int, np.ndarray]] = {}
 
-    def sessions(self, sym: str, asof: pd.Timestamp) -> int:
-        """Sessions of ``sym``'s exchange in the window (cached per calendar rule)."""
+    def sessions(self, sym: str, asof: pd.Timestamp) -> tuple[int, np.ndarray]:
+        """Sessions of ``sym``'s exchange in the window, and which stored days are among
+        them (cached per calendar rule)."""
         key = calendars._rule(sym)  # a frozen dataclass: the sessions depend only on it
         if key not in self._sessions:
-            self._sessions[key] = len(calendars.sessions_between(
-                sym, self.start + pd.Timedelta(days=1), asof))
+            days = calendars.sessions_between(sym, self.start + pd.Timedelta(days=1), asof)
+            self._sessions[key] = (len(days), np.asarray(self.index.isin(days)))
         return self._sessions[key]
+
+    def covered_sessions(self, sym: str, asof: pd.Timestamp) -> tuple[int, int]:
+        """``(stored days that are sessions, sessions)`` of ``sym`` in the window: a bar on
+        a day the exchange was closed does not count towards the coverage."""
+        n, is_session = self.sessions(sym, asof)
+        return int(self.has[is_session, self.column[sym]].sum()), n
 
 
 def _high_52w(sym: str, stored: _Highs, quotes: pd.DataFrame, asof: pd.Timestamp
@@ -304,8 +312,7 @@ def _high_52w(sym: str, stored: _Highs, quotes: pd.DataFrame, asof: pd.Timestamp
     and ``basis`` says why.
     """
     k = stored.column[sym]
-    covered = int(stored.covered[k])
-    sessions = stored.sessions(sym, asof)
+    covered, sessions = stored.covered_sessions(sym, asof)
     if sessions and covered / sessions >= HIGH_MIN_COVERAGE:
         return float(stored.top[k]), pd.Timestamp(stored.index[stored.top_at[k]]), \
             f"stored history ({covered} of {sessions} sessions)"

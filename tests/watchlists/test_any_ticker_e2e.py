@@ -154,6 +154,13 @@ def test_megacaps_refresh_then_report_then_offline_next_day(fake, tmp_path, monk
     assert "XTKS" in table.loc["7203.T", "calendar"]
     assert "XAMS" in table.loc["ASML.AS", "calendar"]
     assert "XNYS" in table.loc["MSFT", "calendar"]
+    # the fake sends bars on exchange holidays too: they do not count as covered sessions
+    import re
+
+    for sym in table.index:
+        covered, sessions = map(int, re.search(r"(\d+) of (\d+) sessions",
+                                               table.loc[sym, "high_52w_basis"]).groups())
+        assert covered <= sessions, (sym, table.loc[sym, "high_52w_basis"])
     # the ADR: five ordinary shares per traded unit, TWD statements converted to USD
     assert "5 per traded unit" in table.loc["TSM", "shares_basis"]
     assert table.loc["TSM", "revenue_currency"] == "TWD"
