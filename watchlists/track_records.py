@@ -359,7 +359,7 @@ _AGG_HEADERS = ("Scored", "Hits", "Hit rate", "95% interval", "Median error at h
 _TARGET_HEADERS = ("Symbol", "Broker", "Source", "Published", "Target", "p0", "Status",
                    "Basis", "Touched on", "Days", "Price at horizon", "Error at horizon",
                    "MFE", "MAE")
-_NUMERIC_AGG = {0, 1, 2, 3, 4, 5, 6}
+_NUMERIC_AGG = {1, 2, 3, 4, 5, 6, 7}  # the broker or company name (0) and the flag are text
 _NUMERIC_TARGET = {4, 5, 9, 10, 11, 12, 13}
 
 
