@@ -187,8 +187,11 @@ def _blank(values: pd.Series) -> np.ndarray:
     return na | text.to_numpy(dtype=bool)
 
 
-def _to_dates(values: pd.Series) -> pd.Series:
-    """``targets["published"]`` as datetimes; ValueError naming the value that is not a date."""
+def _to_dates(values: pd.Series, name: str = "published",
+              hint: str = "; give every date with the same time zone, or every date "
+                          "without one") -> pd.Series:
+    """``values`` as datetimes; ValueError naming ``name`` and the value that is not a date
+    (shared by the consensus and the track record)."""
     try:
         return pd.to_datetime(values)
     except (TypeError, ValueError, OverflowError) as exc:
@@ -198,11 +201,8 @@ def _to_dates(values: pd.Series) -> pd.Series:
             try:
                 pd.Timestamp(x)
             except (TypeError, ValueError, OverflowError):
-                raise ValueError(f"published must hold dates, got {x!r} (at {label!r})") from exc
-        raise ValueError(
-            f"published cannot be read as dates ({exc}); give every date with the same "
-            "time zone, or every date without one"
-        ) from exc
+                raise ValueError(f"{name} must hold dates, got {x!r} (at {label!r})") from exc
+        raise ValueError(f"{name} cannot be read as dates ({exc}){hint}") from exc
 
 
 def _asof(asof: Any) -> pd.Timestamp:

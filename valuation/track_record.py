@@ -57,7 +57,7 @@ import pandas as pd
 
 from valuation._checks import check, check_dates, check_int, check_labels_unique, to_array
 from valuation._typing import FloatLike
-from valuation.targets import _asof
+from valuation.targets import _asof, _to_dates
 
 __all__ = ["SCORE_COLUMNS", "STATUSES", "aggregate", "score_targets", "wilson_interval"]
 
@@ -112,17 +112,7 @@ def parse_horizon(horizon: Any) -> tuple[pd.DateOffset, str]:
 
 def _dates(values: pd.Series, name: str) -> pd.Series:
     """``values`` as naive, day-normalised datetimes; ValueError naming the bad value."""
-    try:
-        out = pd.to_datetime(values)
-    except (TypeError, ValueError, OverflowError) as exc:
-        for label, x in values.items():
-            if x is None or x is pd.NaT or (isinstance(x, float) and np.isnan(x)):
-                continue
-            try:
-                pd.Timestamp(x)
-            except (TypeError, ValueError, OverflowError):
-                raise ValueError(f"{name} must hold dates, got {x!r} (at {label!r})") from exc
-        raise ValueError(f"{name} cannot be read as dates ({exc})") from exc
+    out = _to_dates(values, name, hint="")
     if getattr(out.dt, "tz", None) is not None:
         raise ValueError(f"{name} must be dates without a time zone, got {out.dt.tz}")
     return out.dt.normalize()
