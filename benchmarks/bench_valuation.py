@@ -8,7 +8,9 @@
   the evaluations per company each spends and the arithmetic floor (those
   evaluations times one vectorised evaluation of the lean DCF), the share of
   ``implied_growth``'s time outside its solver core (grid and Newton
-  iterations), and, as an extra row, a Python loop of
+  iterations) for the call alone (its ``table`` and ``warning_table`` are built
+  on first access, so they are not in it) and for the call plus reading
+  ``.growth`` and ``.status`` (the goal row), and, as an extra row, a Python loop of
   ``scipy.optimize.brentq`` per company on a small sample.
 * Monte Carlo: ``simulate_value`` on 1,000 synthetic companies × 10,000 paths
   versus drawing the same number of normals (``rng.standard_normal`` of shape
@@ -148,13 +150,20 @@ def _reverse_rows(n: int) -> list[dict]:
     _reverse._solve = timed_solve
     try:
         for _ in range(7):
-            calls.append([time.perf_counter()])
-            implied_growth(price, revenue, **kw)
-            calls[-1][0] = time.perf_counter() - calls[-1][0]
+            t0 = time.perf_counter()
+            calls.append([0.0, 0.0])
+            out = implied_growth(price, revenue, **kw)
+            t1 = time.perf_counter()
+            _ = out.growth, out.status  # what a caller reads (status is built lazily)
+            calls[-1][:2] = [t1 - t0, time.perf_counter() - t0]
     finally:
         _reverse._solve = solve
-    total, stats = min(calls, key=lambda c: c[0])
+    # the call alone (its table and warning_table are built on first access) and the call
+    # plus reading .growth and .status, each the fastest of the 7 calls
+    total, _, stats = min(calls, key=lambda c: c[0])
     core_share = (stats["grid"] + stats["newton"]) / total
+    _, total_read, stats_read = min(calls, key=lambda c: c[1])
+    core_share_read = (stats_read["grid"] + stats_read["newton"]) / total_read
     newton = stats["newton_evaluations"]
     our_evals = stats["grid_evaluations"] + newton
     big = f"{n:,} synthetic companies"
@@ -199,9 +208,17 @@ def _reverse_rows(n: int) -> list[dict]:
             "target": None,
         },
         {
-            "name": f"implied_growth: share of the call outside the solver core (grid + Newton "
-            f"iterations), fastest of 7 calls, {big}",
+            "name": f"implied_growth: share of the call alone outside the solver core (grid + "
+            f"Newton iterations), fastest of 7 calls, {big}",
             "figure": 100.0 * (1.0 - core_share),
+            "unit": "%",
+            "ratio": None,
+            "target": None,
+        },
+        {
+            "name": f"implied_growth: share outside the solver core of the call plus reading "
+            f".growth and .status (the goal row), fastest of 7 calls, {big}",
+            "figure": 100.0 * (1.0 - core_share_read),
             "unit": "%",
             "ratio": None,
             "target": "< 15 %",

@@ -55,13 +55,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from valuation._checks import (
+    Shape,
     check_int,
     company_label,
     fmt,
@@ -139,9 +140,50 @@ class ImpliedGrowth:
         default_factory=lambda: labelled_warnings(())[1], repr=False
     )
 
+    @classmethod
+    def _lazy(
+        cls,
+        growth: Any,
+        warnings: tuple[str, ...],
+        bracket: tuple[float, float],
+        builders: dict[str, Callable[[], Any]],
+        ok: Callable[[], np.ndarray],
+    ) -> ImpliedGrowth:
+        """A result whose fields named in ``builders`` are built on first access.
+
+        The pandas objects cost more than the solver on small calls and many callers
+        read only ``growth``; each builder runs at most once and its value is kept,
+        so every read gives the same object, as with an eager result.
+        """
+        self = object.__new__(cls)
+        put = object.__setattr__
+        put(self, "growth", growth)
+        put(self, "warnings", warnings)
+        put(self, "bracket", bracket)
+        put(self, "_builders", dict(builders))
+        put(self, "_ok", ok)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: a lazy field not built yet
+        builders = self.__dict__.get("_builders")
+        if builders is None or name not in builders:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = builders.pop(name)()
+        object.__setattr__(self, name, value)
+        return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        for f in fields(self):  # build every lazy field: builders are closures
+            getattr(self, f.name)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_builders", "_ok")}
+
     @property
     def ok(self) -> Any:
         """True where a root was found (status starts with ``'ok'``)."""
+        lazy_ok = self.__dict__.get("_ok")
+        if lazy_ok is not None and "table" not in self.__dict__:
+            return lazy_ok()
         return self.table["status"].str.startswith("ok").to_numpy()
 
     def _repr_html_(self) -> str:
@@ -186,33 +228,57 @@ def _excess_weights(
     """
     r, tax, s2c = p["discount_rate"], p["tax_rate"], p["sales_to_capital"]
     om, tm, g = p["operating_margin"], p["target_margin"], p["terminal_growth"]
+    # The operations below are those of the plain formulas (each repeated subexpression
+    # once), written into as few fresh arrays as possible: the same numbers, fewer passes.
     scale = p["revenue"] / p["shares"]
-    keep = scale * (1.0 - tax)
-    slope = keep * (tm - om) / margin_years  # margin rises by this per year (times keep)
+    keep = np.subtract(1.0, tax)
+    keep *= scale  # scale * (1 - tax)
+    rise = tm - om
+    slope = keep * rise
+    slope /= margin_years  # margin rises by this per year (times keep)
     inv_s2c = scale / s2c
-    first = keep * om - inv_s2c * (r / (1.0 + r))  # W_t / df_t before the margin ramp
-    d1 = 1.0 / (1.0 + r)
+    one_r = 1.0 + r
+    r_share = r / one_r
+    first = keep * om
+    first -= inv_s2c * r_share  # W_t / df_t before the margin ramp
+    d1 = np.divide(1.0, one_r, out=one_r)
     W = np.empty((T, r.size))
     df = d1.copy()
+    hold = None  # W_t / df_t once the margin has reached its target (the same every year)
     for t in range(1, T + 1):
         row = W[t - 1]
         if t < margin_years:
             np.multiply(slope, t, out=row)
             row += first
+            row *= df
         else:
-            np.multiply(slope, margin_years, out=row)
-            row += first
-        row *= df
+            if hold is None:
+                hold = np.multiply(slope, margin_years, out=scale)  # scale is not needed now
+                hold += first
+            np.multiply(hold, df, out=row)
         if t < T:
             df *= d1
     # last year: no reinvestment B_{T+1}, plus the terminal value
-    m_T = om + (tm - om) * (min(T, margin_years) / margin_years)
-    W[T - 1] += df * (
-        inv_s2c * (r / (1.0 + r) - 1.0)
-        + (1.0 + g) * m_T * keep * (1.0 - g / p["terminal_roic"]) / (r - g)
-    )
-    c = inv_s2c * d1 + (p["net_cash"] / p["shares"] - p["price"])
-    return W, c
+    m_T = np.multiply(rise, min(T, margin_years) / margin_years, out=rise)
+    m_T += om  # om + (tm - om) * (min(T, margin_years) / margin_years)
+    term = np.add(1.0, g)
+    term *= m_T
+    term *= keep
+    x = np.divide(g, p["terminal_roic"], out=m_T)
+    np.subtract(1.0, x, out=x)
+    term *= x
+    np.subtract(r, g, out=x)
+    term /= x  # (1 + g) * m_T * keep * (1 - g / roic) / (r - g)
+    r_share -= 1.0
+    r_share *= inv_s2c  # inv_s2c * (r / (1 + r) - 1)
+    r_share += term
+    r_share *= df
+    W[T - 1] += r_share
+    c = np.divide(p["net_cash"], p["shares"], out=term)
+    c -= p["price"]
+    np.multiply(inv_s2c, d1, out=x)
+    x += c  # inv_s2c * d1 + (net_cash / shares - price)
+    return W, x
 
 
 def _excess_at(
@@ -309,34 +375,40 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
         raise ValueError(
             f"bracket must satisfy -1 < low < high (finite), got ({fmt(lo)}, {fmt(hi)})"
         )
-    p, shape = _validate_common(
-        {
-            "price": price,
-            "revenue": revenue,
-            "operating_margin": operating_margin,
-            "target_margin": target_margin,
-            "tax_rate": tax_rate,
-            "sales_to_capital": sales_to_capital,
-            "discount_rate": discount_rate,
-            "terminal_growth": terminal_growth,
-            "terminal_roic": terminal_roic,
-            "net_cash": net_cash,
-            "shares": shares,
-        }
-    )
-    n = int(np.prod(shape.shape)) if shape.shape else 1
-    # read-only views are enough: nothing below writes into the validated inputs
-    p = {k: v if v.shape == (n,) else np.broadcast_to(v, (n,)) for k, v in p.items()}
-    given = [k for k in p if k in shape.per_company]
-    # a NaN anywhere makes the total NaN (so can inf - inf: then the exact check runs too)
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = sum(float(np.add.reduce(p[k])) for k in given)
-    if np.isnan(total):
-        missing = missing_fields({k: p[k] for k in given}, (n,))
-        lacking = missing != ""
-    else:  # the common case: no company lacks an input
+    named = {
+        "price": price,
+        "revenue": revenue,
+        "operating_margin": operating_margin,
+        "target_margin": target_margin,
+        "tax_rate": tax_rate,
+        "sales_to_capital": sales_to_capital,
+        "discount_rate": discount_rate,
+        "terminal_growth": terminal_growth,
+        "terminal_roic": terminal_roic,
+        "net_cash": net_cash,
+        "shares": shares,
+    }
+    plain = _plain_inputs(named)
+    if plain is not None:  # the common case, validated in one pass per input
+        p, shape = plain
+        n = shape.shape[0]
         missing = None
         lacking = np.zeros(n, dtype=bool)
+    else:
+        p, shape = _validate_common(named)
+        n = int(np.prod(shape.shape)) if shape.shape else 1
+        # read-only views are enough: nothing below writes into the validated inputs
+        p = {k: v if v.shape == (n,) else np.broadcast_to(v, (n,)) for k, v in p.items()}
+        given = [k for k in p if k in shape.per_company]
+        # a NaN anywhere makes the total NaN (so can inf - inf: then the exact check runs too)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = sum(float(np.add.reduce(p[k])) for k in given)
+        if np.isnan(total):
+            missing = missing_fields({k: p[k] for k in given}, (n,))
+            lacking = missing != ""
+        else:  # no company lacks an input
+            missing = None
+            lacking = np.zeros(n, dtype=bool)
     names = list(_STATUSES)
     if missing is None:
         roots, status, multi, low, high_ = _solve(p, my, high, fade, lo, hi)
@@ -358,7 +430,8 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
             value_high[todo] = solved[4] + p["price"][todo]
     labels = shape.labels(n)
     items: list[tuple[Hashable, str]] = []
-    for i in np.flatnonzero(lacking | multi):  # only the companies with a warning
+    warned = multi if missing is None else lacking | multi
+    for i in np.flatnonzero(warned):  # only the companies with a warning
         who = company_label(labels, int(i), shape.scalar)
         if lacking[i]:
             assert missing is not None
@@ -371,38 +444,126 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
                     "implied growth is reported",
                 )
             )
-    warnings, warning_table = labelled_warnings(items)
-    status_strings = _strings(names, status)
-    table = pd.DataFrame(
-        {
-            "price": p["price"],
-            "growth": roots,
-            "status": status_strings,
-            "value_at_low": value_low,
-            "value_at_high": value_high,
-            "return_on_new_capital": p["target_margin"]
-            * (1 - p["tax_rate"])
-            * p["sales_to_capital"],
-            "discount_rate": p["discount_rate"],
-        },
-        index=labels,
+    warnings = tuple(m if c is None else f"{c}: {m}" for c, m in items)  # as labelled_warnings
+    # the pandas objects are built on first access (ImpliedGrowth._lazy); they only read
+    # the validated copies of the inputs and the solver's arrays, which nothing writes
+    price_, tm, tax, s2c, r = (
+        p[k] for k in ("price", "target_margin", "tax_rate", "sales_to_capital", "discount_rate")
     )
-    if shape.scalar:
-        return ImpliedGrowth(
-            np.float64(roots[0]), names[status[0]], table, warnings, (lo, hi), warning_table
+
+    def status_strings() -> Any:
+        return _strings(names, status)
+
+    def table() -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "price": price_,
+                "growth": roots,
+                "status": status_strings(),
+                "value_at_low": value_low,
+                "value_at_high": value_high,
+                "return_on_new_capital": tm * (1 - tax) * s2c,
+                "discount_rate": r,
+            },
+            index=labels,
         )
-    if shape.index is not None:
-        status_out = pd.Series(status_strings, index=shape.index, name="status")
-    else:
-        status_out = shape.out(np.array(names, dtype=object)[status], "status")
-    return ImpliedGrowth(
+
+    def warning_table() -> pd.DataFrame:
+        return labelled_warnings(items)[1]
+
+    def ok() -> np.ndarray:
+        starts = np.array([name.startswith("ok") for name in names], dtype=bool)
+        return starts[status]
+
+    if shape.scalar:
+        return ImpliedGrowth._lazy(
+            np.float64(roots[0]),
+            warnings,
+            (lo, hi),
+            {"status": lambda: names[status[0]], "table": table, "warning_table": warning_table},
+            ok,
+        )
+
+    def status_out() -> Any:
+        if shape.index is not None:
+            return pd.Series(status_strings(), index=shape.index, name="status")
+        return shape.out(np.array(names, dtype=object)[status], "status")
+
+    return ImpliedGrowth._lazy(
         shape.out(roots, "implied_growth"),
-        status_out,
-        table,
         warnings,
         (lo, hi),
-        warning_table,
+        {"status": status_out, "table": table, "warning_table": warning_table},
+        ok,
     )
+
+
+#: The bounds of :data:`valuation.intrinsic._RULES` as ``(name, lower, strict)``; the
+#: upper bounds are checked in :func:`_plain_inputs` itself.
+_LOWER = (
+    ("price", 0.0, True),
+    ("revenue", 0.0, True),
+    ("tax_rate", 0.0, False),
+    ("sales_to_capital", 0.0, True),
+    ("discount_rate", -1.0, True),
+    ("terminal_growth", -1.0, True),
+    ("terminal_roic", 0.0, True),
+    ("shares", 0.0, True),
+)
+
+
+def _plain_inputs(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Shape] | None:
+    """Validated (n,) inputs when every input is valid and plain, else None.
+
+    Plain: each input is a Python float or int (not a bool), None where a default
+    applies, or a 1-d float64 numpy array, at least one array and all of the same
+    length n >= 1, every value finite and within the rules of
+    :func:`valuation.intrinsic._validate_common`.  Then the result equals that of
+    ``_validate_common`` (same values, the defaults filled in, one copy of each
+    array; single numbers are read-only broadcast views) without its second copy and
+    per-input passes.  Anything else returns None and the caller runs the full
+    validation, which raises the exact error or applies the NaN rule.
+    """
+    n = -1
+    for v in named.values():
+        if type(v) is np.ndarray:
+            if v.dtype != np.float64 or v.ndim != 1 or not v.size or n not in (-1, v.size):
+                return None
+            n = v.size
+        elif not (v is None or type(v) is float or type(v) is int):
+            return None
+    if n < 0:
+        return None
+    p: dict[str, np.ndarray] = {}
+    per_company = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k, v in named.items():
+            if v is None:
+                continue
+            if type(v) is np.ndarray:
+                a = v.copy()
+                # one pass: NaN and +-inf make the sum non-finite (as can a finite overflow;
+                # the full validation then decides)
+                if not np.isfinite(np.add.reduce(a)):
+                    return None
+                per_company.append(k)
+            else:
+                f = float(v)
+                if not np.isfinite(f):
+                    return None
+                a = np.broadcast_to(np.float64(f), (n,))
+            p[k] = a
+        p.setdefault("target_margin", p["operating_margin"])
+        p.setdefault("terminal_roic", p["discount_rate"])
+        for k, bound, strict in _LOWER:
+            low = p[k].min()
+            if low < bound or (strict and low == bound):
+                return None
+        if p["operating_margin"].max() > 1 or p["target_margin"].max() > 1:
+            return None
+        if p["tax_rate"].max() >= 1 or (p["discount_rate"] <= p["terminal_growth"]).any():
+            return None
+    return p, Shape((n,), None, frozenset(per_company))
 
 
 _STR_DTYPE = pd.Series(["text"]).dtype  # what pandas makes of a column of str
@@ -671,12 +832,13 @@ def _solve(
     rising_overall = F[-1] >= F[0]
     # status codes index _STATUSES
     status = np.where(rising_at_root, _OK, _OK_FALLING).astype(np.int8)
-    status[has & ~conv] = _NOT_CONVERGED
-    roots[has & ~conv] = np.nan
-    above = ~has & (F[0] > 0)  # value above price at the lowest growth
-    status[above & rising_overall] = _BELOW
-    status[~has & (above != rising_overall)] = _ABOVE
-    status[~has & ~above & ~rising_overall] = _DESTROYS
+    if not (conv.all() and has.all()):  # else every status is one of the two above
+        status[has & ~conv] = _NOT_CONVERGED
+        roots[has & ~conv] = np.nan
+        above = ~has & (F[0] > 0)  # value above price at the lowest growth
+        status[above & rising_overall] = _BELOW
+        status[~has & (above != rising_overall)] = _ABOVE
+        status[~has & ~above & ~rising_overall] = _DESTROYS
     if stats is not None:
         stats.update(
             statuses=clock() - t3,
@@ -687,5 +849,7 @@ def _solve(
             newton_evaluations=float(nfev.mean()),
             hump_searches=int(miss.size),
         )
-    multi = ((cross.sum(axis=0) > 1) | hump) & has
+    multi = np.count_nonzero(cross, axis=0) > 1
+    multi |= hump
+    multi &= has
     return roots, status, multi, F[0], F[-1]
