@@ -191,10 +191,24 @@ def _align_returns(
     return frame.loc[common], b.loc[common]
 
 
+def _pinv(x: np.ndarray) -> np.ndarray:
+    """Moore-Penrose pseudo-inverse exactly as statsmodels' ``pinv_extended`` computes it
+    (same SVD, cutoff and products)."""
+    u, s, vt = np.linalg.svd(x.conjugate(), False)
+    cutoff = 1e-15 * np.maximum.reduce(s)
+    for i in range(min(vt.shape[1], u.shape[0])):
+        s[i] = 1.0 / s[i] if s[i] > cutoff else 0.0
+    return np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u)))
+
+
 def beta(
     returns: FrameLike, benchmark_returns: pd.Series, *, periods_per_year: float = 252
 ) -> pd.DataFrame:
-    """OLS beta of each column of ``returns`` on ``benchmark_returns`` (statsmodels).
+    """OLS beta of each column of ``returns`` on ``benchmark_returns``.
+
+    Solved as statsmodels' ``OLS(y, add_constant(x)).fit()`` does (the same
+    pseudo-inverse, so the same bits), with numpy only: no statsmodels import (about
+    0.7 s and 100 MB in a report process).
 
     ``r_i,t = alpha + beta * r_m,t + e_t`` on the dates both have (pairwise
     complete: dates where either is NaN are left out and ``n`` counts the
@@ -216,21 +230,24 @@ def beta(
     """
     ppy = _number(periods_per_year, "periods_per_year", gt=0)
     frame, b = _align_returns(returns, benchmark_returns)
-    import statsmodels.api as sm
-
     rows = {}
     for col in frame.columns:
         y = frame[col]
         ok = y.notna() & b.notna()
         n = int(ok.sum())
-        if n < 3 or np.ptp(b[ok].to_numpy()) == 0:
+        x = b[ok].to_numpy()
+        if n < 3 or np.ptp(x) == 0:
             rows[col] = {"beta": np.nan, "alpha": np.nan, "rsquared": np.nan, "n": n}
             continue
-        fit = sm.OLS(y[ok].to_numpy(), sm.add_constant(b[ok].to_numpy(), has_constant="add")).fit()
+        yy = y[ok].to_numpy()
+        design = np.column_stack([np.ones(n), x])
+        params = np.dot(_pinv(design), yy)
+        resid = yy - np.dot(design, params)
+        centered = yy - yy.mean()
         rows[col] = {
-            "beta": float(fit.params[1]),
-            "alpha": float(fit.params[0]) * ppy,
-            "rsquared": float(fit.rsquared),
+            "beta": float(params[1]),
+            "alpha": float(params[0]) * ppy,
+            "rsquared": float(1.0 - np.dot(resid, resid) / np.dot(centered, centered)),
             "n": n,
         }
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["beta", "alpha", "rsquared", "n"])

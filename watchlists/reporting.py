@@ -13,7 +13,7 @@ import base64
 import functools
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -299,28 +299,31 @@ def _member_label(row: Any) -> str:
 
 
 def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
-    """The small view model the HTML template renders (plain strings, lists, dicts)."""
+    """The view model the HTML template renders (plain strings, lists, dicts; the
+    per-member rows as generators, so it renders once)."""
     table = snap.table
     key_head = ["Company", "Symbol", *(FIELDS[c][0] for c in KEY_METRICS)]
-    key_rows = [
+    # The per-member rows are generators: the template renders them one member at a
+    # time (see write_report), so a large watchlist never holds every cell dict at once.
+    key_rows = (
         [_cell(str(r["name"])), _cell(text(r["symbol"])),
          *(_cell(field_text(c, r[c]) + (" ⚠stale" if c == "price_date" and r["stale"] else ""),
                  _kind(c)) for c in KEY_METRICS)]
         for _, r in table.iterrows()
-    ]
+    )
     status_head = ["Company", "Symbol", "Ccy", "Price source", "Status", "Calendar",
                    "52w high", "52w high basis", "Min-upside bound", "Bound note"]
-    status_rows = [
+    status_rows = (
         [_cell(str(r["name"])), _cell(text(r["symbol"])), _cell(text(r["currency"])),
          _cell(text(r["price_source"])), _cell(text(r["status"])), _cell(text(r["calendar"])),
          _cell(num(r["high_52w"]), "num"), _cell(text(r["high_52w_basis"])),
          _cell(num(r["min_target_bound"]), "num"), _cell(text(r["min_target_bound_note"]))]
         for _, r in table.iterrows()
-    ]
+    )
     inputs_head = ["Company", "Revenue", "Ccy", "Basis", "Revenue source", "FX used", "Shares",
                    "Shares basis", "Shares source", "Op. margin", "Margin source", "Net cash",
                    "Net cash source", "Assumptions (value and where it came from)"]
-    inputs_rows = [
+    inputs_rows = (
         [_cell(str(r["name"])), _cell(field_text("revenue", r["revenue"]), "num"),
          _cell(text(r["revenue_currency"])), _cell(text(r["revenue_basis"])),
          _cell(text(r["revenue_source"])), _cell(text(r["revenue_fx"])),
@@ -331,13 +334,13 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
          _cell(field_text("net_cash", r["net_cash"]), "num"),
          _cell(text(r["net_cash_source"])), _cell(text(r["assumptions"]))]
         for _, r in table.iterrows()
-    ]
-    details = [
+    )
+    detail_columns = [c for c in TABLE_COLUMNS if c not in ("warnings", "note")]
+    details = (
         {"label": _member_label(r),
-         "rows": [(c, _cell(field_text(c, r[c]), _kind(c)))
-                  for c in TABLE_COLUMNS if c not in ("warnings", "note")]}
+         "rows": [(c, _cell(field_text(c, r[c]), _kind(c))) for c in detail_columns]}
         for _, r in table.iterrows()
-    ]
+    )
     targets = [
         {"cells": [_cell(text(t.symbol)), _cell(str(t.broker)),
                    _cell(t.rating if isinstance(t.rating, str) else "–"),
@@ -421,6 +424,25 @@ def render_html(snap: Snapshot, *, charts: bool = True) -> str:
     return _template().render(_html_view(snap, charts))
 
 
+_CHUNK = 4096
+"""Template output pieces joined per encode in :func:`_html_bytes` (a report has
+hundreds of thousands of small pieces; one encode each would be slow)."""
+
+
+def _html_bytes(snap: Snapshot) -> bytes:
+    """The bytes of :func:`render_html` (charts on), encoded as the template streams
+    them: neither the whole page's list of pieces nor its text is ever held."""
+    out = bytearray()
+    batch: list[str] = []
+    for piece in _template().generate(_html_view(snap, True)):
+        batch.append(piece)
+        if len(batch) >= _CHUNK:
+            out += "".join(batch).encode("utf-8")
+            batch.clear()
+    out += "".join(batch).encode("utf-8")
+    return bytes(out)
+
+
 @functools.cache
 def _template() -> Any:
     """The compiled report template (compiled once per process)."""
@@ -434,7 +456,38 @@ def _template() -> Any:
 
 # --------------------------------------------------------------------------- writing
 
-_RENDERERS = {"md": render_markdown, "html": render_html, "csv": render_csv, "json": render_json}
+_RENDERERS = {
+    "md": lambda snap: render_markdown(snap).encode("utf-8"),
+    "html": _html_bytes,
+    "csv": lambda snap: render_csv(snap).encode("utf-8"),
+    "json": lambda snap: render_json(snap).encode("utf-8"),
+}
+"""Each format's UTF-8 bytes, as :func:`write_report` writes them."""
+
+
+class _RenderedSet(Mapping):  # type: ignore[type-arg]
+    """``{path: bytes}`` for :func:`~watchlists._io.atomic_write_set` that renders each
+    format only when the set asks for it (the set stages each file as it gets it, so a
+    format is rendered, hashed, staged and dropped before the next is rendered)."""
+
+    def __init__(self, snapshot: Snapshot, paths: dict[str, Path]) -> None:
+        self._snapshot = snapshot
+        self._formats = {path: fmt for fmt, path in paths.items()}
+        self.digests: dict[str, str] = {}
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._formats)
+
+    def __len__(self) -> int:
+        return len(self._formats)
+
+    def __getitem__(self, path: Path) -> bytes:
+        import hashlib
+
+        fmt = self._formats[path]
+        data = _RENDERERS[fmt](self._snapshot)
+        self.digests[fmt] = hashlib.sha256(data).hexdigest()
+        return data
 
 
 def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
@@ -461,8 +514,9 @@ def write_report(
     """Write the snapshot's reports into ``out_dir`` as one set; return ``{format: path}``.
 
     File names are ``<safe watchlist name>-<asof>.<ext>`` (see
-    :func:`~watchlists.definitions.safe_filename`). Every format is rendered first, then
-    all are staged to temp files and only then renamed into place
+    :func:`~watchlists.definitions.safe_filename`). Each format is rendered and staged
+    to its temp file before the next is rendered (only one is in memory at a time), and
+    only when all are staged are they renamed into place
     (:func:`watchlists._io.atomic_write_set`); a crash while rendering or staging
     leaves the previous set whole. Last, ``<stem>.manifest.json`` is written: the run id
     (the snapshot's ``generated_at``), the as-of date and the SHA-256 of every file of
@@ -472,7 +526,6 @@ def write_report(
     snapshot's own table is recorded there as a run of its ``asof``, so the next report
     of a later date can list what changed.
     """
-    import hashlib
 
     fmts = parse_formats(formats)
     directory = ensure_dir(out_dir).resolve()
@@ -480,13 +533,13 @@ def write_report(
     paths = {fmt: directory / f"{stem}.{fmt}" for fmt in fmts}  # never resolve(): links
     if any(p.parent != directory for p in paths.values()):  # safe_filename prevents it
         raise ValueError(f"report name {stem!r} would leave {directory}")
-    data = {fmt: _RENDERERS[fmt](snapshot).encode("utf-8") for fmt in fmts}
-    atomic_write_set({paths[fmt]: data[fmt] for fmt in fmts})
+    rendered = _RenderedSet(snapshot, paths)
+    atomic_write_set(rendered)  # each format rendered, staged and dropped in turn
     manifest = {
         "run_id": snapshot.generated_at.isoformat(),
         "watchlist": snapshot.watchlist.name,
         "asof": snapshot.asof.isoformat(),
-        "files": {paths[f].name: hashlib.sha256(data[f]).hexdigest() for f in fmts},
+        "files": {paths[f].name: rendered.digests[f] for f in fmts},
     }
     atomic_write_text(directory / f"{stem}.manifest.json",
                       json.dumps(manifest, indent=2, sort_keys=True) + "\n")
