@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -186,3 +187,17 @@ def field_text(column: str, value: Any) -> str:
 KEY_METRICS = ("price", "price_date", "ret_1m", "ret_3m", "ret_ytd", "ret_1y", "volatility",
                "sharpe", "max_drawdown", "beta", "consensus_mean", "consensus_count",
                "consensus_upside", "dcf_value", "implied_growth")
+
+
+def md_escape(text: Any) -> str:
+    """Text from data as inert Markdown: ``& < >`` as HTML entities (no raw HTML reaches
+    a renderer), ``|`` escaped (a cell cannot break its table), line breaks as spaces."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table; every cell escaped with :func:`md_escape`."""
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    return out

@@ -13,7 +13,7 @@ import base64
 import functools
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +31,8 @@ from ._display import (
     pct,
     text,
 )
+from ._display import md_escape as _md_escape
+from ._display import md_table as _md_table
 from ._io import atomic_write_set, atomic_write_text, csv_safe, ensure_dir, json_safe
 from .definitions import safe_filename
 from .snapshots import TABLE_COLUMNS, Snapshot
@@ -149,17 +151,8 @@ def render_csv(snap: Snapshot) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
-def _md_escape(text: Any) -> str:
-    """Text from data as inert Markdown: ``& < >`` as HTML entities (no raw HTML reaches
-    a renderer), ``|`` escaped (a cell cannot break its table), line breaks as spaces."""
-    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
-    return out
 
 
 def target_level(t: Any) -> str:

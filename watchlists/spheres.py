@@ -32,7 +32,6 @@ import base64
 import datetime as dt
 import math
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +50,8 @@ from valuation.spheres import (
 )
 
 from ._display import MISSING, date_text, num, pct, text
+from ._display import md_escape as _md
+from ._display import md_table as _md_table
 from .definitions import Watchlist, load_watchlist
 from .errors import DataQualityError
 from .market import price_history
@@ -431,15 +432,8 @@ _TEST_HEADERS = ("Test", "Break date", "Statistic", "p-value", "n before", "n af
 _COVERAGE_HEADERS = ("Sphere", "Symbol", "Currency", "FX", "Used", "Returns", "Note")
 
 
-def _md(text: Any) -> str:
-    """Text from data as inert Markdown (entities for ``& < >``, ``|`` escaped)."""
-    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return out.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    return out + ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
 
 
 def to_markdown(s: Spheres) -> str:

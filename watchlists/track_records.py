@@ -23,7 +23,7 @@ import datetime as dt
 import io
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ._display import MISSING, date_text, num, pct, text
+from ._display import md_escape as _md_escape
+from ._display import md_table as _md_table
 from .definitions import Member, Watchlist
 
 __all__ = ["TRACK_COLUMNS", "WARNING_COLUMNS", "TrackRecord", "main_headers", "main_rows",
@@ -426,15 +428,8 @@ def _intro(tr: TrackRecord) -> str:
             f"at horizon − 1")
 
 
-def _md_escape(value: Any) -> str:
-    out = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return out.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
-    return out
 
 
 def to_markdown(tr: TrackRecord) -> str:
