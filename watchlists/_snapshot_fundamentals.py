@@ -43,15 +43,12 @@ class Chosen:
     end: pd.Timestamp | None
 
 
-def provider_figures(rows: pd.DataFrame, symbol: str | None) -> tuple[Figures | None, str]:
-    """The :class:`Figures` of ``symbol`` from the stored rows known at ``asof``, and the
+def provider_figures(rows: pd.DataFrame) -> tuple[Figures | None, str]:
+    """The :class:`Figures` of one symbol's stored rows known at ``asof``, and the
     provider's name (``''`` when there are none)."""
-    if symbol is None or rows.empty:
+    if rows.empty:
         return None, ""
-    mine = rows[rows["symbol"] == symbol]
-    if mine.empty:
-        return None, ""
-    return figures(mine), str(mine["source"].iloc[0])
+    return figures(rows), str(rows["source"].iloc[0])
 
 
 def _fact_origin(company: str, metric: str, asof: dt.date) -> str:

@@ -22,22 +22,16 @@ __all__ = ["FORMATS", "page", "write_analytics"]
 
 FORMATS = ("md", "html")
 
-_STYLE = """
-body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:1.5em auto;
-  padding:0 1.5em;max-width:1500px;color:#1a202c;line-height:1.4}
-h1{margin-bottom:.2em} h2{margin-top:1.6em;border-bottom:1px solid #e2e8f0;padding-bottom:.2em}
-.meta{color:#4a5568;margin:.2em 0}
-.scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:13px;margin:.4em 0 1em;width:max-content;
-  max-width:100%;display:block;overflow-x:auto}
-th,td{border-bottom:1px solid #e2e8f0;padding:4px 8px;vertical-align:top;text-align:left;
-  max-width:30em}
-th{background:#f7fafc;white-space:nowrap}
-td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-td.date{white-space:nowrap}
-tbody tr:nth-child(even){background:#fbfdff}
-figure{margin:.5em 0 1.5em;overflow-x:auto} figure img,img{max-width:none;display:block}
-"""
+# The watchlist report's styles, and bare tables (the analytics sections do not wrap
+# theirs in a scrolling div) scroll on their own on a narrow screen.
+_EXTRA_STYLE = "table{display:block;overflow-x:auto;max-width:100%}\n"
+
+
+def _style() -> str:
+    from importlib.resources import files
+
+    css = files("watchlists").joinpath("templates", "style.css.j2").read_text(encoding="utf-8")
+    return css + _EXTRA_STYLE
 
 
 def page(title: str, fragments: Iterable[str], *, meta: Sequence[str] = ()) -> str:
@@ -48,7 +42,7 @@ def page(title: str, fragments: Iterable[str], *, meta: Sequence[str] = ()) -> s
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(title)}</title>\n<style>\n{_style()}</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n{head}{body}\n</body>\n</html>\n"
     )
 

@@ -344,7 +344,8 @@ def cross_listing_premium(
 
 
 def snapshot_columns(snap_or_table: Any, store: Any, asof: object, *,
-                     window: int = 250) -> pd.DataFrame:
+                     window: int = 250,
+                     known: Sequence[CrossListing] = ()) -> pd.DataFrame:
     """Cross-listing columns for a snapshot table, one row per row of the table.
 
     ``snap_or_table``: a :class:`~watchlists.snapshots.Snapshot` (its ``.table``) or any
@@ -354,7 +355,9 @@ def snapshot_columns(snap_or_table: Any, store: Any, asof: object, *,
     secondary one, the first secondary listing for a primary one) as of ``asof``;
     ``cross_listing_zscore`` its z-score against its trailing ``window`` common
     sessions. NaN/None for a symbol with one listing, unknown to the profiles, or
-    without prices or FX. Merge with ``table.join(cols)``.
+    without prices or FX. Merge with ``table.join(cols)``. ``known``: results already
+    computed for this ``asof`` and ``window`` (by :func:`cross_listing_premium`), reused
+    instead of reading the store again for the same pair.
     """
     from watchlists.profiles import listing
 
@@ -368,7 +371,7 @@ def snapshot_columns(snap_or_table: Any, store: Any, asof: object, *,
     prem = np.full(len(table), np.nan)
     z = np.full(len(table), np.nan)
     vs: list[str | None] = [None] * len(table)
-    done: dict[tuple[str, str], CrossListing] = {}
+    done: dict[tuple[str, str], CrossListing] = {(r.a.symbol, r.b.symbol): r for r in known}
     for i, sym in enumerate(table["symbol"].tolist()):
         if not isinstance(sym, str) or not sym:
             continue

@@ -440,30 +440,32 @@ def _refresh_company(symbols: list[str], store: Store, provider: PriceProvider,
     last = store.fundamentals_fetches(symbols) if company_data else {}
     due = {s: (True, "full refresh") if full else fetch_due(last.get(s), now) for s in symbols}
     workers = max(1, int(getattr(provider, "max_workers", 4) or 1))
+    what = "company" if company_data else "analyst"
     rows: list[dict] = []
-    offline = False
 
     def job(sym: str) -> _Fetched:
-        if progress is not None:
-            progress(f"{'company' if company_data else 'analyst'} data {sym}")
         return _fetch_company(provider, sym, company_data=company_data, due=due[sym],
                               analyst=analyst)
 
+    def stored(got: _Fetched) -> None:  # on the main thread: the store and progress
+        if progress is not None:
+            progress(f"{what} data {got.symbol}")
+        rows.extend(_store_company(got, store, provider, company_data, analyst))
+
     # The first symbol alone: if the network is gone, the rest are not even tried.
     first = job(symbols[0])
-    rows += _store_company(first, store, provider, company_data, analyst)
+    stored(first)
     rest = symbols[1:]
     if rest and not _went_offline(first, provider):
         with ThreadPoolExecutor(max_workers=min(workers, len(rest))) as pool:
             for got in pool.map(job, rest):
-                rows += _store_company(got, store, provider, company_data, analyst)
+                stored(got)
     elif rest:
         reason = next((v for v in first.failures.values() if v.startswith("error: offline")),
                       "error: offline (provider is offline)")
-        for sym in rest:
-            kinds = (["profile", "fundamentals"] if company_data else []) + (
-                ["analyst"] if analyst else [])
-            rows += [_row(sym, k, reason) for k in kinds]
+        kinds = (["profile", "fundamentals"] if company_data else []) + (
+            ["analyst"] if analyst else [])
+        rows += [_row(sym, k, reason) for sym in rest for k in kinds]
     offline = any(str(r["status"]).startswith("error: offline") for r in rows)
     return rows, offline or bool(getattr(provider, "offline", False))
 

@@ -400,7 +400,7 @@ def _dcf_inputs(
 ) -> _DCFInput | None:
     from . import _snapshot_fundamentals as sf
 
-    fig, provider = sf.provider_figures(fundamentals, member.symbol)
+    fig, provider = sf.provider_figures(fundamentals)  # this member's rows only
     rev = sf.revenue(member, asof, fig, provider)
     if rev is None:
         warn(f"no revenue known at {asof} (sourced facts or statements): no DCF or implied "
@@ -874,12 +874,12 @@ def _cross_listings(wl: Watchlist, day: dt.date, store: Any, rows: list[dict[str
                  if {p.a.symbol, p.b.symbol} & set(wl.symbols)] if slugs else []
         if not pairs:
             return ()
+        results = tuple(cross_listing_premium(p, asof=day, store=store) for p in pairs)
         cols = snapshot_columns(pd.DataFrame({"symbol": [r["symbol"] for r in rows]}), store,
-                                day)
+                                day, known=results)
         for row, (premium, zscore, vs) in zip(rows, cols.itertuples(index=False), strict=True):
             row.update(cross_listing_premium=premium, cross_listing_zscore=zscore,
                        cross_listing_vs=vs)
-        results = tuple(cross_listing_premium(p, asof=day, store=store) for p in pairs)
     except Exception as exc:  # noqa: BLE001 - an analytic never sinks the snapshot
         log.add(f"cross-listing premiums not computed: {type(exc).__name__}: {exc}")
         return ()

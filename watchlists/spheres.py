@@ -458,8 +458,9 @@ def spheres_chart(s: Spheres) -> bytes | None:
         return None
     from .charts import _date_axis, _figure, _plain, _png
 
-    fig = _figure(8.0, 5.6)
-    fig.subplots_adjust(left=0.09, right=0.78, top=0.91, bottom=0.09, hspace=0.35)
+    fig = _figure(8.0, 6.0)
+    # the legend sits below the data, inside the image (to the right it was cut off)
+    fig.subplots_adjust(left=0.09, right=0.97, top=0.92, bottom=0.17, hspace=0.38)
     top = fig.add_subplot(2, 1, 1)
     bottom = fig.add_subplot(2, 1, 2, sharex=top)
     top.plot(s.relative.index, 100 * s.relative.to_numpy(), color="#1f5fa8", lw=1.4)
@@ -478,7 +479,8 @@ def spheres_chart(s: Spheres) -> bytes | None:
         for ax in (top, bottom):
             ax.axvline(pd.Timestamp(s.break_date), color="#7a1f9e", ls="--", lw=1.0,
                        label=f"break date {s.break_date}")
-    bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=9,
+                  frameon=False)
     for ax in (top, bottom):
         _date_axis(ax)
         ax.tick_params(labelsize=9)
@@ -491,7 +493,7 @@ _HTML = """\
 <p>Equal-weight baskets of {{ a }} and {{ b }}, rebalanced daily, daily simple returns in
 {{ currency }} on the dates both trade, as of {{ asof }}. Rolling figures use {{ window }}
 observations.</p>
-<table class="summary"><thead><tr><th>Figure</th><th>Value</th></tr></thead><tbody>
+<table class="spheres-summary"><thead><tr><th>Figure</th><th>Value</th></tr></thead><tbody>
 {% for f, v in summary %}<tr><td>{{ f }}</td><td>{{ v }}</td></tr>
 {% endfor %}</tbody></table>
 {% if tests %}<h3>Structural-break tests</h3>

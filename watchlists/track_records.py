@@ -34,6 +34,7 @@ from ._display import MISSING, date_text, num, pct, text
 from ._display import md_escape as _md_escape
 from ._display import md_table as _md_table
 from .definitions import Member, Watchlist
+from .snapshots import HIGH_MIN_COVERAGE, _Highs, _utc, parse_asof
 
 __all__ = ["TRACK_COLUMNS", "WARNING_COLUMNS", "TrackRecord", "main_headers", "main_rows",
            "to_html", "to_markdown", "track_record"]
@@ -58,9 +59,6 @@ WARNING_COLUMNS: tuple[str, ...] = ("symbol", "broker", "message")
 """Columns of :attr:`TrackRecord.warnings`: the symbol and broker concerned (None when
 the warning is about more than one) and what was left out or unresolved."""
 
-HIGH_MIN_COVERAGE = 0.8
-"""A 52-week high before ``t0`` from stored history needs prices on at least this share
-of the exchange's sessions (the snapshot's rule)."""
 
 
 @dataclass(frozen=True)
@@ -129,24 +127,19 @@ def _company_and_currency(symbol: str, stored: dict[str, dict[str, Any]]
 
 def _high_before(symbol: str, highs: pd.DataFrame, closes: pd.DataFrame, t0: pd.Timestamp
                  ) -> float:
-    """The 52-week high to ``t0`` (daily highs, the close where a high is missing) when
-    the stored history covers :data:`HIGH_MIN_COVERAGE` of the sessions; else NaN."""
-    from . import calendars
-
+    """The 52-week high to ``t0`` by the snapshot's rule (``snapshots._high_52w``: stored
+    highs, or closes, on at least ``HIGH_MIN_COVERAGE`` of the exchange's sessions);
+    else NaN."""
     if symbol not in closes.columns:
         return float("nan")
-    start = t0 - pd.DateOffset(weeks=52)
-    c = closes[symbol]
-    h = highs[symbol] if symbol in highs.columns else c
-    level = h.where(h.notna(), c)
-    level = level[(level.index > start) & (level.index <= t0)].dropna()
+    stored = _Highs(highs, closes, [symbol], t0)
     try:
-        sessions = len(calendars.sessions_between(symbol, start + pd.Timedelta(days=1), t0))
+        covered, sessions = stored.covered_sessions(symbol, t0)
     except (KeyError, ValueError):
         return float("nan")
-    if not sessions or len(level) / sessions < HIGH_MIN_COVERAGE:
+    if not sessions or covered / sessions < HIGH_MIN_COVERAGE:
         return float("nan")
-    return float(level.max())
+    return float(stored.top[0])
 
 
 def _rows_for(symbol: str, company: str | None, currency: str | None, sourced: pd.DataFrame,
@@ -227,7 +220,6 @@ def track_record(
     from valuation.track_record import aggregate, parse_horizon, score_targets
 
     from . import profiles
-    from .snapshots import _utc, parse_asof
     from .store import open_store
 
     _, horizon_text = parse_horizon(horizon)
