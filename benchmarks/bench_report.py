@@ -363,7 +363,7 @@ def _process_rows(tmp: Path) -> list[dict]:
         {"name": "first bundled report process: report china-ai-compute --offline (all formats, "
                  f"charts), median of {PROCESS_RUNS} (spread {max(full) - min(full):.2f} s)",
          "figure": f, "unit": "s", "ratio": f / p, "target": "< 3x python -c 'import pandas'"},
-        {"name": "first bundled report process, --format md,csv,json (no matplotlib), median "
+        {"name": "first bundled report process, --format md,csv,json (no HTML), median "
                  f"of {PROCESS_RUNS}", "figure": li, "unit": "s", "ratio": li / p,
          "target": "reference"},
         {"name": f"python -c 'import pandas' process, median of {PROCESS_RUNS}", "figure": p,

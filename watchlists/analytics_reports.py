@@ -3,7 +3,7 @@ records): each a Markdown file and a self-contained HTML page, written as one se
 
 The sections themselves come from :mod:`watchlists.spheres`,
 :mod:`watchlists.cross_listings` and :mod:`watchlists.track_records` (``to_markdown`` /
-``to_html``: escaped fragments with charts as PNG data URIs). This module only wraps
+``to_html``: escaped fragments with charts as SVG data URIs). This module only wraps
 them in a page (the watchlist report's styles, nothing loaded from outside the file)
 and writes the files atomically (:func:`watchlists._io.atomic_write_set`).
 """

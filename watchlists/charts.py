@@ -1,73 +1,61 @@
-"""Matplotlib charts for reports, rendered to PNG bytes (no pyplot global state).
+"""Charts for reports, as SVG bytes (drawn by :mod:`watchlists._svg`, no matplotlib).
 
-matplotlib is imported inside each function so ``import watchlists`` stays light.
 Charts read only the :class:`~watchlists.snapshots.Snapshot`. Every chart says what it
 shows and how old its data is; a chart with nothing to show returns ``None`` and the
-report says so instead. Sizes are for display at 100 % zoom: figures are drawn at
-100 dpi and shown at their pixel size, and no text is smaller than 9 pt (12.5 px);
-legends sit outside the data. Text from data is drawn as text (a ``$`` in a name is
-not math).
+report says so instead. Sizes are CSS pixels at 100 % zoom, no text is smaller than
+12.5 px, and legends sit below the data. Text from data is escaped and drawn as it is
+(a ``$`` in a name is a dollar sign). The HTML report embeds each chart as an
+``<img>`` data URI (``data:image/svg+xml;base64,...``): no script runs there and
+nothing is loaded; :func:`data_uri` builds it.
 """
 
 from __future__ import annotations
 
-import io
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ._snapshot_targets import current_views
+from ._svg import (
+    BASE,
+    CYCLE,
+    SMALL,
+    TITLE,
+    Chart,
+    Legend,
+    Panel,
+    data_range,
+    date_ticks,
+    days,
+    numeric_ticks,
+    text_width,
+    y_tick_room,
+)
 
 if TYPE_CHECKING:
     from .snapshots import Snapshot
 
-__all__ = ["basket_chart", "chart_notes", "drawdown_chart", "price_target_chart",
-           "upside_chart"]
-
-_SMALL, _BASE, _TITLE = 9, 10, 12  # points; at 100 dpi 9 pt is 12.5 px
+__all__ = ["basket_chart", "chart_notes", "data_uri", "drawdown_chart",
+           "price_target_chart", "upside_chart"]
 
 
-def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
-    from matplotlib.figure import Figure
 
-    # Fixed margins instead of a layout engine: constrained layout doubled the
-    # drawing time of the small multiples (measured on 11 panels: 1.24 s vs 0.68 s).
-    return Figure(figsize=(width, height), dpi=100)
+def data_uri(svg: bytes | None) -> str | None:
+    """An SVG chart as an ``<img src>`` data URI (None stays None)."""
+    import base64
 
-
-def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    # A figure's artists point back at it (reference cycles), so it would wait for the
-    # cyclic collector; clearing it frees the axes, lines and text at once.
-    fig.clf()
-    return buf.getvalue()
-
-
-def _plain(text: object) -> str:
-    """Text from data, drawn literally (matplotlib would parse ``$...$`` as math)."""
-    return str(text).replace("$", r"\$")
-
-
-def _date_axis(ax) -> None:  # type: ignore[no-untyped-def]
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-    locator = AutoDateLocator(maxticks=6)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    return None if svg is None else \
+        "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def _label(row: pd.Series) -> str:
-    name = f"{row['name']} ({row['symbol']})" if row["symbol"] else str(row["name"])
-    return _plain(name)
+    return f"{row['name']} ({row['symbol']})" if row["symbol"] else str(row["name"])
 
 
-def _legend_below(fig, ax, ncol: int = 2) -> None:  # type: ignore[no-untyped-def]
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=_SMALL,
-                   frameon=False)
+def _date_ticks(panel: Any, max_ticks: int = 6) -> tuple[Any, list[str]]:
+    return date_ticks(*panel.x, max_ticks=max_ticks)
 
 
 MAX_BARS = 40
@@ -142,30 +130,62 @@ def chart_notes(snap: Snapshot) -> dict[str, str | None]:
     }
 
 
+def _legend_height(chart: Chart, entries: list[Legend], left: float, right: float) -> float:
+    """The height a legend of ``entries`` takes between ``left`` and ``right``."""
+    probe = Chart(chart.width, 0)
+    return probe.legend(entries, 0.0, left=left, right=right)
+
+
 def upside_chart(snap: Snapshot) -> bytes | None:
     """Horizontal bars: consensus upside and the min-upside bound, per member (at most
-    :data:`MAX_BARS`, see :func:`chart_notes`)."""
+    :data:`MAX_BARS`, see :func:`chart_notes`), each bar labelled with its value."""
     data, _ = _upside_data(snap)
     if data.empty:
         return None
-    height = 0.5 * len(data) + 1.9
-    fig = _figure(10, height)
-    ax = fig.add_subplot()
-    y = range(len(data))
-    cons = data["consensus_upside"].astype(float) * 100
-    bound = data["min_target_bound_upside"].astype(float) * 100
-    ax.barh([v + 0.2 for v in y], cons.fillna(0), height=0.4, color="#2b6cb0",
-            label="consensus mean target vs price")
-    ax.barh([v - 0.2 for v in y], bound.fillna(0), height=0.4, color="#dd6b20", hatch="//",
-            label="lower bound of a min-upside claim (at least this much)")
-    ax.set_yticks(list(y), [_label(r) for _, r in data.iterrows()], fontsize=_BASE)
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("upside from price (%)", fontsize=_BASE)
-    ax.tick_params(axis="x", labelsize=_SMALL)
-    ax.set_title(f"Upside to analyst targets as of {snap.asof.isoformat()}", fontsize=_TITLE)
-    _legend_below(fig, ax)
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.45 / height, bottom=1.0 / height)
-    return _png(fig)
+    n = len(data)
+    labels = [_label(r) for _, r in data.iterrows()]
+    cons = data["consensus_upside"].astype(float).to_numpy() * 100
+    bound = data["min_target_bound_upside"].astype(float).to_numpy() * 100
+    lo, hi = data_range(cons, bound, include=[0.0], margin=0.12)
+    if lo < 0 <= min(float(np.nanmin(v)) if np.isfinite(v).any() else 0.0
+                     for v in (cons, bound)):
+        lo = -0.02 * (hi - lo)  # no room for bars that cannot be there
+    xticks = numeric_ticks(lo, hi, 6, "%")
+    width = 1000.0
+    room = min(330.0, max(text_width(s, BASE) for s in labels) + 4)
+    left, right, top = room + 18, 24.0, 50.0
+    plot_h = 46.0 * n
+    entries = [e for e, v in ((Legend("consensus mean target vs price", "bar", "#2b6cb0"),
+                               cons),
+                              (Legend("lower bound of a min-upside claim (at least this much)",
+                                      "bar", "#dd6b20", hatch=True), bound))
+               if np.isfinite(v).any()]  # only what is drawn
+    chart = Chart(width, 0, alt=f"Upside to analyst targets as of {snap.asof.isoformat()}")
+    legend_h = _legend_height(chart, entries, 10, width - 10)
+    chart.height = top + plot_h + 62 + legend_h
+    chart.text(width / 2, 30, f"Upside to analyst targets as of {snap.asof.isoformat()}",
+               size=TITLE, anchor="middle", weight="600")
+    panel = Panel(chart, left, top, width - left - right, plot_h, x=(lo, hi),
+                  y=(-0.6, n - 0.4))
+    hatch = f"url(#{chart.hatch('#dd6b20')})"
+    for k in range(n):
+        for value, dy, fill, what in ((cons[k], 0.2, "#2b6cb0", "consensus upside"),
+                                      (bound[k], -0.2, hatch, "min-upside bound")):
+            if not math.isfinite(value):
+                continue
+            text = f"{value:+.1f}%".replace("-", "−")
+            panel.hbar(k + dy, 0.0, value, 0.19, fill, tip=f"{labels[k]}: {what} {text}")
+            x = float(panel.px(value)) - panel.left
+            shift = 4 if value >= 0 else -4 - text_width(text, SMALL)
+            panel.note(x + shift, k + dy - 0.12, text)
+    panel.vline(0.0, "#000000", width=0.8)
+    panel.axes(xticks=xticks, ylabels=[(k, s) for k, s in enumerate(labels)],
+               xlabel="upside from price (%)", label_room=room)
+    chart.legend(entries, top + plot_h + 62)
+    return chart.svg()
+
+
+_PRICE, _BOUND = "#c53030", "#dd6b20"
 
 
 def price_target_chart(snap: Snapshot) -> bytes | None:
@@ -183,23 +203,12 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
         return None
     cols = 2 if len(panels) > 1 else 1
     rows = math.ceil(len(panels) / cols)
-    height = 3.9 * rows + 1.4
-    fig = _figure(12, height)
-    for k, (row, hist, quotes, tg) in enumerate(panels):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        if len(hist) >= 2:
-            ax.plot(hist.index, hist.to_numpy(), color="#2d3748", linewidth=1.2, label="close")
-            what = "daily closes from the store"
-        else:
-            for kind, marker, label in (("close", "o", "sourced reference close"),
-                                        ("intraday_high", "^", "sourced intraday high")):
-                q = quotes[quotes["kind"] == kind]
-                if len(q):
-                    ax.plot(q["date"], q["value"], marker, color="#2d3748", label=label,
-                            markersize=6, linestyle="none")
-            lo, hi = quotes["date"].min(), max(quotes["date"].max(), asof)
-            ax.set_xlim(lo - pd.Timedelta(days=10), hi + pd.Timedelta(days=10))
-            what = "sourced quotes only (no daily history)"
+    width = 1200.0 if cols == 2 else 760.0
+    cell_h, plot_h = 370.0, 270.0
+    kinds: set[str] = set()
+    drawn = []
+    for row, hist, quotes, tg in panels:  # the data and ranges of each panel first
+        levels = []
         for tr in tg.itertuples():
             level = tr.target if tr.kind == "price" else tr.implied_min_target
             if level is None or not pd.notna(level):
@@ -207,23 +216,64 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
             when = ("undated" if pd.isna(tr.effective_date)
                     else tr.effective_date.date().isoformat())
             prefix = "≥" if tr.kind == "min_upside" else ""
-            ax.axhline(float(level), linestyle="--" if tr.kind == "price" else ":",
-                       linewidth=1.0, color="#c53030" if tr.kind == "price" else "#dd6b20")
-            ax.annotate(_plain(f"{tr.broker} {prefix}{float(level):,.0f} ({when})"),
-                        xy=(0.01, float(level)), xycoords=("axes fraction", "data"),
-                        fontsize=_SMALL, va="bottom", clip_on=True)
-        ax.margins(y=0.15)
-        ax.set_title(f"{_label(row)} [{row['currency']}]\n{what}", fontsize=_BASE)
-        _date_axis(ax)
-        ax.tick_params(labelsize=_SMALL)
-        if k == 0:
-            _legend_below(fig, ax, ncol=3)
-    fig.suptitle(f"Price against each broker's current target, to {snap.asof.isoformat()}\n"
-                 "dashed: price targets; dotted: lower bounds of min-upside claims",
-                 fontsize=_TITLE, y=1 - 0.1 / height, va="top")
-    fig.subplots_adjust(left=0.07, right=0.98, top=1 - 1.05 / height, bottom=0.75 / height,
-                        hspace=0.55, wspace=0.18)
-    return _png(fig)
+            levels.append((float(level), tr.kind, f"{tr.broker} {prefix}{float(level):,.0f} "
+                                                  f"({when})"))
+            kinds.add(tr.kind)
+        if len(hist) >= 2:
+            x, y = days(hist.index), hist.to_numpy(dtype=float)
+            xr = data_range(x, margin=0.02)
+            what = "daily closes from the store"
+            kinds.add("history")
+        else:
+            x, y = days(quotes["date"]), quotes["value"].to_numpy(dtype=float)
+            lo_d = float(days([quotes["date"].min()])[0]) - 10
+            hi_d = float(days([max(quotes["date"].max(), asof)])[0]) + 10
+            xr = (lo_d, hi_d)
+            what = "sourced quotes only (no daily history)"
+            kinds.update("q_" + k for k in quotes["kind"])
+        yr = data_range(y, [lv for lv, _, _ in levels], margin=0.15)
+        drawn.append((row, hist, quotes, levels, x, y, xr, yr, what, numeric_ticks(*yr, 5)))
+    left_room = max(y_tick_room(d[9]) for d in drawn) + 6
+    entries = []
+    if "history" in kinds:
+        entries.append(Legend("daily close", "line", "#2d3748"))
+    if "q_close" in kinds:
+        entries.append(Legend("sourced reference close", "o", "#2d3748"))
+    if "q_intraday_high" in kinds:
+        entries.append(Legend("sourced intraday high", "^", "#2d3748"))
+    if "price" in kinds:
+        entries.append(Legend("a broker's current price target", "line", _PRICE, dash="6 3"))
+    if "min_upside" in kinds:
+        entries.append(Legend("lower bound of a min-upside claim", "line", _BOUND,
+                              dash="2 3"))
+    title = f"Price against each broker's current target, to {snap.asof.isoformat()}"
+    chart = Chart(width, 0, alt=title)
+    legend_h = _legend_height(chart, entries, 10, width - 10)
+    top0 = 46.0 + legend_h
+    chart.height = top0 + rows * cell_h + 10
+    chart.text(width / 2, 28, title, size=TITLE, anchor="middle", weight="600")
+    chart.legend(entries, 46.0)
+    cell_w = (width - 20) / cols
+    for k, (row, hist, quotes, levels, x, y, xr, yr, what, yticks) in enumerate(drawn):
+        cx, cy = 10 + (k % cols) * cell_w, top0 + (k // cols) * cell_h
+        pl = cx + left_room
+        pw = cell_w - left_room - 16
+        chart.lines_of_text(pl + pw / 2, cy + 22, [f"{_label(row)} [{row['currency']}]",
+                                                  what],
+                            size=BASE, room=pw)
+        panel = Panel(chart, pl, cy + 56, pw, plot_h, x=xr, y=yr)
+        if len(hist) >= 2:
+            panel.line(x, y, "#2d3748", width=1.3)
+        else:
+            for kind, marker in (("close", "o"), ("intraday_high", "^")):
+                sel = (quotes["kind"] == kind).to_numpy()
+                panel.points(x[sel], y[sel], marker, "#2d3748")
+        for level, kind, text in levels:
+            color = _PRICE if kind == "price" else _BOUND
+            panel.hline(level, color, width=1.1, dash="6 3" if kind == "price" else "2 3")
+            panel.note(6, level, text, color=color)
+        panel.axes(xticks=_date_ticks(panel, 6 if cols == 1 else 5), yticks=yticks)
+    return chart.svg()
 
 
 def _drawdown_members(snap: Snapshot) -> list[str]:
@@ -232,6 +282,38 @@ def _drawdown_members(snap: Snapshot) -> list[str]:
         return []
     counts = hist.notna().sum()
     return [s for s in snap.watchlist.symbols if s in hist.columns and counts[s] >= 20]
+
+
+def _line_chart(title: str, alt: str, x_days: Any, series: list[tuple[Any, Any, Legend]],
+                *, band: tuple[Any, Any, Legend] | None = None, ref: float,
+                ylabel: str | None, width: float = 1000.0, plot_h: float = 300.0,
+                ref_color: str = "#000000", title_size: float = TITLE) -> bytes:
+    """One panel of lines over dates (with an optional band), a reference line at
+    ``ref``, the title above and the legend below. ``series`` holds ``(x_days, values,
+    legend)``; a legend entry's colour and dash draw its line."""
+    values = [v for _, v, _ in series] + ([band[0], band[1]] if band else [])
+    yr = data_range(*values, include=[ref])
+    yticks = numeric_ticks(*yr, 6)
+    left = y_tick_room(yticks) + (34 if ylabel else 12)
+    entries = [e for _, _, e in series] + ([band[2]] if band else [])
+    chart = Chart(width, 0, alt=alt)
+    legend_h = _legend_height(chart, entries, 10, width - 10)
+    top = 46.0
+    chart.height = top + plot_h + 44 + legend_h
+    chart.text(width / 2, 28, title, size=title_size, anchor="middle", weight="600",
+               room=width - 20)
+    xs = [x for x, _, _ in series] + ([x_days] if band else [])
+    panel = Panel(chart, left, top, width - left - 20, plot_h,
+                  x=data_range(*xs, margin=0.02), y=yr)
+    if band:
+        panel.band(x_days, band[0], band[1], band[2].color, opacity=band[2].opacity)
+    for x, v, e in series:
+        panel.line(x, v, e.color, width=1.6 if e.label.startswith("median") else 1.2,
+                   dash=e.dash)
+    panel.hline(ref, ref_color, width=0.7)
+    panel.axes(xticks=_date_ticks(panel), yticks=yticks, ylabel=ylabel)
+    chart.legend(entries, top + plot_h + 44)
+    return chart.svg()
 
 
 def drawdown_chart(snap: Snapshot) -> bytes | None:
@@ -246,31 +328,23 @@ def drawdown_chart(snap: Snapshot) -> bytes | None:
     closes = hist[members]
     dd = closes / closes.cummax() - 1.0
     names = snap.table.set_index("symbol")["name"].to_dict()
-    fig = _figure(10, 4.6)
-    ax = fig.add_subplot()
     drawn = members
+    band = None
+    series = []
+    pct = dd * 100
     if len(members) > MAX_LINES:
-        pct = dd * 100
-        ax.fill_between(pct.index, pct.quantile(0.1, axis=1).to_numpy(),
-                        pct.quantile(0.9, axis=1).to_numpy(), color="#bee3f8",
-                        label=f"10th–90th percentile of {len(members)} members")
-        ax.plot(pct.index, pct.median(axis=1).to_numpy(), color="#2b6cb0", linewidth=1.6,
-                label="median member")
+        band = (pct.quantile(0.1, axis=1).to_numpy(), pct.quantile(0.9, axis=1).to_numpy(),
+                Legend(f"10th–90th percentile of {len(members)} members", "band", "#bee3f8"))
+        series.append((days(pct.index), pct.median(axis=1).to_numpy(),
+                       Legend("median member", "line", "#2b6cb0")))
         drawn = list(dd.ffill().iloc[-1].sort_values(kind="stable").index[:_DEEPEST])
-    for sym in drawn:
-        s = dd[sym].dropna() * 100
-        ax.plot(s.index, s.to_numpy(), linewidth=1.1, label=_plain(f"{names.get(sym, sym)}"))
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_ylabel("drawdown from running high (%)", fontsize=_BASE)
-    ax.set_title(f"Drawdown from the running high, year to {snap.asof.isoformat()}",
-                 fontsize=_TITLE)
-    _date_axis(ax)
-    ax.tick_params(labelsize=_SMALL)
-    entries = len(ax.get_legend_handles_labels()[0])
-    _legend_below(fig, ax, ncol=min(4, entries))
-    rows = math.ceil(entries / min(4, entries))
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.14 + 0.06 * rows)
-    return _png(fig)
+    for k, sym in enumerate(drawn):
+        s = pct[sym].dropna()
+        series.append((days(s.index), s.to_numpy(),
+                       Legend(str(names.get(sym, sym)), "line", CYCLE[k % len(CYCLE)])))
+    title = f"Drawdown from the running high, year to {snap.asof.isoformat()}"
+    return _line_chart(title, title, days(pct.index), series, band=band, ref=0.0,
+                       ylabel="drawdown from running high (%)")
 
 
 def basket_chart(snap: Snapshot) -> bytes | None:
@@ -282,20 +356,14 @@ def basket_chart(snap: Snapshot) -> bytes | None:
         return None
     rebased = closes.ffill().div(closes.bfill().iloc[0]) * 100
     basket = rebased.mean(axis=1)
-    fig = _figure(10, 4.2)
-    ax = fig.add_subplot()
-    ax.plot(basket.index, basket.to_numpy(), color="#2b6cb0", linewidth=1.6,
-            label=f"equal-weight basket ({len(members)} listings, local currency)")
+    series = [(days(basket.index), basket.to_numpy(),
+               Legend(f"equal-weight basket ({len(members)} listings, local currency)",
+                      "line", "#2b6cb0"))]
     bench = snap.watchlist.benchmark
     if bench and bench in hist.columns and hist[bench].notna().sum() > 1:
         b = hist[bench].dropna()
-        ax.plot(b.index, (b / b.iloc[0] * 100).to_numpy(), color="#718096", linewidth=1.1,
-                label=_plain(f"benchmark {bench}"))
-    ax.axhline(100, color="black", linewidth=0.6)
-    ax.set_title(f"Basket against the benchmark (start = 100), to {snap.asof.isoformat()}",
-                 fontsize=_TITLE)
-    _date_axis(ax)
-    ax.tick_params(labelsize=_SMALL)
-    _legend_below(fig, ax)
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.2)
-    return _png(fig)
+        series.append((days(b.index), (b / b.iloc[0] * 100).to_numpy(),
+                       Legend(f"benchmark {bench}", "line", "#718096")))
+    title = f"Basket against the benchmark (start = 100), to {snap.asof.isoformat()}"
+    return _line_chart(title, title, days(basket.index), series, ref=100.0, ylabel=None,
+                       plot_h=280.0)

@@ -23,7 +23,6 @@ to refresh.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -451,34 +450,25 @@ def to_markdown(results: Sequence[CrossListing]) -> str:
 
 
 def premium_chart(result: CrossListing) -> bytes | None:
-    """PNG: the premium history with its trailing mean and ±2σ band; None if empty."""
-    from watchlists.charts import _date_axis, _figure, _plain, _png
+    """SVG: the premium history with its trailing mean and ±2σ band; None if empty."""
+    from watchlists._svg import BASE, Legend, days
+    from watchlists.charts import _line_chart
 
     h = result.history
     if h.empty:
         return None
-    fig = _figure(7.5, 3.4)
-    ax = fig.add_axes((0.09, 0.24, 0.88, 0.62))
-    x = h.index
-    ax.plot(x, h["premium"] * 100, color="#1f77b4", lw=1.4, label="premium")
-    ax.plot(x, h["mean"] * 100, color="#555555", lw=1.0, ls="--",
-            label=f"{result.window}-session mean")
+    x = days(h.index)
     lo, hi = (h["mean"] - 2 * h["std"]) * 100, (h["mean"] + 2 * h["std"]) * 100
-    ax.fill_between(x, lo.to_numpy(), hi.to_numpy(), color="#1f77b4", alpha=0.15,
-                    label="mean ± 2σ")
-    ax.axhline(0.0, color="#999999", lw=0.8)
-    ax.set_ylabel("premium, %", fontsize=9)
-    ax.tick_params(labelsize=9)
-    _date_axis(ax)
     last = result.latest
-    ax.set_title(
-        _plain(f"{result.name}: {result.a.symbol} over {result.b.symbol}, per share in "
-               f"{result.a.currency} (to {last.date.date() if last.date else 'n/a'})"),
-        fontsize=10,
-    )
-    handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
-    return _png(fig)
+    title = (f"{result.name}: {result.a.symbol} over {result.b.symbol}, per share in "
+             f"{result.a.currency} (to {last.date.date() if last.date else 'n/a'})")
+    series = [(x, (h["premium"] * 100).to_numpy(), Legend("premium", "line", "#1f77b4")),
+              (x, (h["mean"] * 100).to_numpy(),
+               Legend(f"{result.window}-session mean", "line", "#555555", dash="6 3"))]
+    band = (lo.to_numpy(), hi.to_numpy(),
+            Legend("mean ± 2σ", "band", "#1f77b4", opacity=0.15))
+    return _line_chart(title, title, x, series, band=band, ref=0.0, ylabel="premium, %",
+                       width=750.0, plot_h=220.0, ref_color="#999999", title_size=BASE)
 
 
 _HTML = """<section class="cross-listings">
@@ -494,7 +484,7 @@ window of common sessions including the day.</p>
 </tbody>
 </table>{% endif %}
 {% for fig in figures %}<figure>
-<img src="data:image/png;base64,{{ fig.png }}" alt="{{ fig.alt }}" width="750" height="340">
+<img src="{{ fig.src }}" alt="{{ fig.alt }}">
 <figcaption>{{ fig.alt }}</figcaption>
 </figure>
 {% endfor %}{% if warnings %}<ul class="warnings">{% for w in warnings %}
@@ -506,16 +496,18 @@ window of common sessions including the day.</p>
 
 def to_html(results: Sequence[CrossListing], *, charts: bool = True) -> str:
     """An HTML fragment (escaped by jinja2's autoescape): the table, one chart per pair
-    (a PNG data URI ``<img>``; no script, link or iframe) and the warnings."""
+    (an SVG data URI ``<img>``; no script, link or iframe) and the warnings."""
     import jinja2
+
+    from watchlists.charts import data_uri
 
     rows = _rows(results)
     figures = []
     for r in results if charts else ():
-        png = premium_chart(r)
-        if png is not None:
+        svg = premium_chart(r)
+        if svg is not None:
             figures.append({
-                "png": base64.b64encode(png).decode("ascii"),
+                "src": data_uri(svg),
                 "alt": f"{r.name}: premium of {r.a.symbol} over {r.b.symbol} with its "
                        f"{r.window}-session mean ± 2σ",
             })

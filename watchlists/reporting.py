@@ -9,7 +9,6 @@ Every string that comes from data is escaped in HTML.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import os
@@ -258,10 +257,6 @@ def render_markdown(snap: Snapshot) -> str:
 # --------------------------------------------------------------------------- HTML
 
 
-def _data_uri(png: bytes | None) -> str | None:
-    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode()
-
-
 def _links(urls: Any) -> list[dict[str, str]]:
     """``a ; b`` source URLs as ``[{"href", "host"}]`` (http(s) only)."""
     from urllib.parse import urlsplit
@@ -361,6 +356,7 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     if charts:
         from . import charts as ch
 
+        _data_uri = ch.data_uri
         notes = ch.chart_notes(snap)  # what a chart of a large watchlist leaves out
         figures = [
             {"title": "Upside to analyst targets", "alt": "upside chart",
@@ -409,7 +405,8 @@ def _markup(fragment: str) -> Any:
 
 
 def render_html(snap: Snapshot, *, charts: bool = True) -> str:
-    """One self-contained HTML file: styled table, charts as embedded PNG, no network.
+    """One self-contained HTML file: styled table, charts as embedded SVG images, no
+    network.
 
     Rendered from the ``templates/report.html.j2`` jinja2 template with autoescape on,
     so every string that comes from data is escaped.

@@ -28,7 +28,6 @@ Asia's day ``t`` with New York's day ``t``, part of which happens after Asia clo
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import math
 import os
@@ -453,38 +452,59 @@ def to_markdown(s: Spheres) -> str:
 
 
 def spheres_chart(s: Spheres) -> bytes | None:
-    """PNG: relative performance (top) and rolling beta and correlation (bottom)."""
+    """SVG: relative performance (top) and rolling beta and correlation (bottom), on
+    one date axis, with the break date when one is tested."""
     if s.relative.dropna().empty:
         return None
-    from .charts import _date_axis, _figure, _plain, _png
+    from ._svg import (
+        BASE,
+        Chart,
+        Legend,
+        Panel,
+        data_range,
+        date_ticks,
+        days,
+        numeric_ticks,
+        y_tick_room,
+    )
+    from .charts import _legend_height
 
-    fig = _figure(8.0, 6.0)
-    # the legend sits below the data, inside the image (to the right it was cut off)
-    fig.subplots_adjust(left=0.09, right=0.97, top=0.92, bottom=0.17, hspace=0.38)
-    top = fig.add_subplot(2, 1, 1)
-    bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    top.plot(s.relative.index, 100 * s.relative.to_numpy(), color="#1f5fa8", lw=1.4)
-    top.axhline(0, color="#888", lw=0.8)
-    top.set_title(_plain(f"{s.a} over {s.b}: relative performance, % ({s.currency}, to "
-                         f"{s.asof})"), fontsize=11, loc="left")
-    top.set_ylabel("%", fontsize=9)
-    bottom.plot(s.regression.index, s.regression["beta"].to_numpy(), color="#c05000",
-                lw=1.3, label="beta of a on b")
-    bottom.plot(s.correlation.index, s.correlation.to_numpy(), color="#2a7f3f", lw=1.3,
-                label="correlation")
-    bottom.axhline(0, color="#888", lw=0.8)
-    bottom.set_title(f"Rolling {s.window}-observation beta and correlation", fontsize=11,
-                     loc="left")
+    width, plot_h = 800.0, 190.0
+    rel = 100 * s.relative.to_numpy(dtype=float)
+    beta_ = s.regression["beta"].to_numpy(dtype=float)
+    corr = s.correlation.to_numpy(dtype=float)
+    xr = data_range(days(s.relative.index), days(s.regression.index),
+                    days(s.correlation.index), margin=0.02)
+    top_y = data_range(rel, include=[0.0])
+    bottom_y = data_range(beta_, corr, include=[0.0])
+    ticks = (numeric_ticks(*top_y, 5), numeric_ticks(*bottom_y, 5))
+    left = max(y_tick_room(t) for t in ticks) + 34
+    entries = [Legend("beta of a on b", "line", "#c05000"),
+               Legend("correlation", "line", "#2a7f3f")]
     if s.break_date is not None:
-        for ax in (top, bottom):
-            ax.axvline(pd.Timestamp(s.break_date), color="#7a1f9e", ls="--", lw=1.0,
-                       label=f"break date {s.break_date}")
-    bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=9,
-                  frameon=False)
-    for ax in (top, bottom):
-        _date_axis(ax)
-        ax.tick_params(labelsize=9)
-    return _png(fig)
+        entries.append(Legend(f"break date {s.break_date}", "line", "#7a1f9e", dash="6 3"))
+    alt = f"Relative performance of {s.a} over {s.b}, and rolling beta and correlation"
+    chart = Chart(width, 0, alt=alt)
+    legend_h = _legend_height(chart, entries, 10, width - 10)
+    chart.height = 2 * (plot_h + 70) + 24 + legend_h
+    titles = (f"{s.a} over {s.b}: relative performance, % ({s.currency}, to {s.asof})",
+              f"Rolling {s.window}-observation beta and correlation")
+    panels = []
+    for k, (yr, title) in enumerate(zip((top_y, bottom_y), titles)):
+        top = 34 + k * (plot_h + 70)
+        chart.text(left, top - 10, title, size=BASE, weight="600", room=width - left - 16)
+        panels.append(Panel(chart, left, top, width - left - 20, plot_h, x=xr, y=yr))
+    up, down = panels
+    up.line(days(s.relative.index), rel, "#1f5fa8", width=1.4)
+    down.line(days(s.regression.index), beta_, "#c05000", width=1.3)
+    down.line(days(s.correlation.index), corr, "#2a7f3f", width=1.3)
+    for panel, yticks, ylabel in zip(panels, ticks, ("%", None)):
+        panel.hline(0.0, "#888888", width=0.8)
+        if s.break_date is not None:
+            panel.vline(float(days([pd.Timestamp(s.break_date)])[0]), "#7a1f9e", dash="6 3")
+        panel.axes(xticks=date_ticks(*xr), yticks=yticks, ylabel=ylabel)
+    chart.legend(entries, 2 * (plot_h + 70) + 10)
+    return chart.svg()
 
 
 _HTML = """\
@@ -501,7 +521,7 @@ observations.</p>
 </thead><tbody>
 {% for row in tests %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>{% endif %}
-{% if chart %}<img alt="{{ chart_alt }}" src="{{ chart }}" width="800" height="560">
+{% if chart %}<img alt="{{ chart_alt }}" src="{{ chart }}">
 {% endif %}<h3>Coverage</h3>
 <table class="coverage"><thead><tr>{% for h in coverage_headers %}<th>{{ h }}</th>
 {% endfor %}</tr></thead><tbody>
@@ -514,17 +534,19 @@ observations.</p>
 
 
 def to_html(s: Spheres, *, chart: bool = True) -> str:
-    """An HTML fragment (``<section>``): summary and test tables, the chart as a PNG
+    """An HTML fragment (``<section>``): summary and test tables, the chart as an SVG
     data URI (with ``chart``), coverage and warnings; all text from data is escaped."""
     import jinja2
 
-    png = spheres_chart(s) if chart else None
+    from .charts import data_uri
+
+    svg = spheres_chart(s) if chart else None
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_HTML).render(
         a=s.a, b=s.b, currency=s.currency, asof=s.asof.isoformat(), window=s.window,
         summary=summary_rows(s), tests=_test_rows(s), test_headers=_TEST_HEADERS,
         coverage=_coverage_rows(s), coverage_headers=_COVERAGE_HEADERS,
         warnings=list(s.warnings),
-        chart=None if png is None else "data:image/png;base64," + base64.b64encode(png).decode(),
+        chart=data_uri(svg),
         chart_alt=f"Relative performance of {s.a} over {s.b}, and rolling beta and correlation",
     )

@@ -18,9 +18,7 @@ warning.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import io
 import math
 import os
 from collections.abc import Sequence
@@ -458,7 +456,7 @@ _HTML = """<section class="track-record">
 {%- endfor %}</tr>
 {% endfor %}</tbody>
 </table>
-{% endfor %}{% if chart %}<figure><img src="data:image/png;base64,{{ chart }}"
+{% endfor %}{% if chart %}<figure><img src="{{ chart }}"
  alt="Hit rate per broker with its 95% Wilson interval">
 <figcaption>Hit rate per broker (hits / scored targets) with its 95% Wilson interval;
 open targets are not counted.</figcaption></figure>
@@ -475,7 +473,7 @@ def _cells(rows: list[list[str]], numeric: set[int]) -> list[list[dict[str, Any]
 def to_html(tr: TrackRecord, *, chart: bool = True) -> str:
     """The report section as an HTML fragment: a ``<section>`` with an ``<h2>``, the
     tables (numeric cells ``class="num"``) and, with ``chart``, the hit rate per broker
-    as an inline PNG. Rendered by jinja2 with autoescape: every text from data is
+    as an inline SVG image. Rendered by jinja2 with autoescape: every text from data is
     escaped; no script, link or iframe."""
     import jinja2
 
@@ -488,39 +486,48 @@ def to_html(tr: TrackRecord, *, chart: bool = True) -> str:
     if len(tr.targets):
         tables.append({"title": "Targets", "headers": list(_TARGET_HEADERS),
                        "rows": _cells(_target_rows(tr), _NUMERIC_TARGET)})
-    png = hit_rate_chart(tr) if chart else None
+    from .charts import data_uri
+
+    svg = hit_rate_chart(tr) if chart else None
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_HTML).render(
         intro=_intro(tr), empty=tr.targets.empty, tables=tables,
-        chart=base64.b64encode(png).decode("ascii") if png else None,
+        chart=data_uri(svg),
         warnings=[_warning(w) for w in tr.warnings.itertuples()],
     )
 
 
 def hit_rate_chart(tr: TrackRecord) -> bytes | None:
-    """PNG: hit rate per broker with Wilson error bars (brokers with a scored target);
-    flagged brokers drawn lighter. None when nothing was scored."""
+    """SVG: hit rate per broker with its 95 % Wilson interval (brokers with a scored
+    target); flagged brokers drawn lighter. None when nothing was scored."""
     agg = tr.by_broker[tr.by_broker["scored"] > 0]
     if agg.empty:
         return None
-    from matplotlib.figure import Figure
+    from ._svg import BASE, Chart, Panel, numeric_ticks, text_width
 
-    fig = Figure(figsize=(7.0, 0.45 * len(agg) + 1.2), dpi=100)
-    ax = fig.add_subplot()
-    y = np.arange(len(agg))[::-1]
+    n = len(agg)
     rate = agg["hit_rate"].to_numpy(dtype=float)
-    err = np.vstack([rate - agg["wilson_low"].to_numpy(dtype=float),
-                     agg["wilson_high"].to_numpy(dtype=float) - rate])
-    colors = ["#9bb7d4" if f else "#2f6db5" for f in agg["flag"]]
-    ax.barh(y, rate, color=colors, xerr=err, capsize=3, ecolor="#333333")
-    labels = [f"{str(b).replace('$', chr(92) + '$')} (n={int(n)})"
-              for b, n in zip(agg.index, agg["scored"])]
-    ax.set_yticks(y, labels, fontsize=9)
-    ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter("{x:.0%}")
-    ax.set_xlabel(f"hit rate within {tr.horizon} (95% Wilson interval); lighter: fewer than "
-                  f"{tr.min_scored} scored", fontsize=9)
-    fig.subplots_adjust(left=0.35, right=0.97, top=0.95, bottom=0.6 / fig.get_figheight())
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    low = agg["wilson_low"].to_numpy(dtype=float)
+    high = agg["wilson_high"].to_numpy(dtype=float)
+    labels = [f"{b} (n={int(k)})" for b, k in zip(agg.index, agg["scored"])]
+    width = 700.0
+    room = min(240.0, max(text_width(x, BASE) for x in labels) + 4)
+    left, top, plot_h = room + 18, 14.0, 34.0 * n
+    chart = Chart(width, top + plot_h + 66, alt="Hit rate per broker with its 95% Wilson "
+                                                "interval")
+    panel = Panel(chart, left, top, width - left - 24, plot_h, x=(0.0, 1.0),
+                  y=(-0.6, n - 0.4))
+    for k in range(n):
+        y = n - 1 - k  # the first broker on top
+        fill = "#9bb7d4" if agg["flag"].iloc[k] else "#2f6db5"
+        panel.hbar(y, 0.0, rate[k], 0.32, fill,
+                   tip=f"{labels[k]}: {rate[k]:.0%} (95% interval {low[k]:.0%}–{high[k]:.0%})")
+        panel.error_h(y, low[k], high[k])
+        panel.note(float(panel.px(high[k])) - panel.left + 6, y - 0.15,
+                   f"{rate[k]:.0%} ({int(agg['hits'].iloc[k])}/{int(agg['scored'].iloc[k])})")
+    ticks = numeric_ticks(0.0, 1.0, 5)
+    panel.axes(xticks=(ticks[0], [f"{v:.0%}" for v in ticks[0]]),
+               ylabels=[(n - 1 - k, x) for k, x in enumerate(labels)], label_room=room,
+               xlabel=f"hit rate within {tr.horizon} (95% Wilson interval); lighter: fewer "
+                      f"than {tr.min_scored} scored")
+    return chart.svg()

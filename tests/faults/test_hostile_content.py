@@ -14,6 +14,7 @@ import io
 import os
 import re
 import stat
+import sys
 import types
 from pathlib import Path
 
@@ -36,6 +37,9 @@ from watchlists.errors import DataFileError, DefinitionError
 from watchlists.records import check_source_url
 from watchlists.reporting import render_csv, render_html, render_markdown, write_report
 from watchlists.snapshots import snapshot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "watchlists"))
+from _svg_checks import svg_sources, svg_text
 
 ASOF = "2025-12-04"
 FORMULAS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3",
@@ -371,8 +375,20 @@ def test_a_genuinely_new_company_is_still_accepted(_isolated_home):
 
 
 def test_dollar_signs_in_a_company_name_render_in_charts(_isolated_home, tmp_path):
-    pytest.importorskip("matplotlib")
     _user_data(_isolated_home, name="A$B$C")
     snap = snapshot(_watchlist(tmp_path), ASOF)
     page = render_html(snap, charts=True)
     assert "A$B$C" in page
+    assert any("A$B$C" in svg_text(data) for data in svg_sources(page))
+
+
+@pytest.mark.parametrize("payload", HTML)
+def test_markup_in_data_is_text_in_the_svg_charts(payload, _isolated_home, tmp_path):
+    """A name or broker with markup is drawn as its literal text: every chart is a
+    well-formed SVG with no script, handler or outside link, whatever the data says."""
+    _user_data(_isolated_home, name=f"Acme {payload}", broker=f"Broker {payload}")
+    snap = snapshot(_watchlist(tmp_path), ASOF)
+    images = svg_sources(render_html(snap, charts=True))
+    assert images
+    drawn = "\n".join(svg_text(data) for data in images)  # parse_svg checks each one
+    assert f"Acme {payload}" in drawn

@@ -35,7 +35,7 @@ def test_spheres_command_prints_the_summary_and_writes_a_report(spheres_home, tm
     assert f"warning: {sp.MISSING_SYMBOL} (china-ai-compute): no stored close" in err
     html = next((tmp_path / "r").glob("spheres-china-ai-compute-vs-western-ai-compute-*.html"))
     text = html.read_text(encoding="utf-8")
-    assert "<script" not in text and "data:image/png;base64," in text
+    assert "<script" not in text and "data:image/svg+xml;base64," in text
     assert next((tmp_path / "r").glob("*.md")).read_text(encoding="utf-8").count(
         "## The two spheres") == 1
 

@@ -152,7 +152,7 @@ def test_markdown_and_html(tmp_path):
     assert "## Cross-listing premiums" in md and "| Alibaba | BABA (USD, 8 sh/unit)" in md
     assert "+5.00 %" in md
     html = to_html([r])
-    assert html.count('<img src="data:image/png;base64,') == 1
+    assert html.count('<img src="data:image/svg+xml;base64,') == 1
     for bad in ("<script", "<link", "<iframe"):
         assert bad not in html
     assert "mean ± 2σ" in html

@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _snapshot_fixtures import ASOF, NOW, seed_store
+from _svg_checks import PREFIX, parse_svg
 
 from watchlists._display import FIELDS, field_text
 from watchlists.reporting import render_csv, render_html
@@ -73,7 +74,9 @@ def test_sections_tables_and_charts(page):
     # rates (the seeded store has prices at the bundled targets' dates)
     assert len(images) == 5
     assert "Analyst target track record" in p.h2
-    assert all(a["src"].startswith("data:image/png;base64,") for a in images)
+    assert all(a["src"].startswith(PREFIX) for a in images)
+    for a in images:
+        parse_svg(a["src"][len(PREFIX):])
     assert any(t == "meta" and a.get("name") == "viewport" for t, a in p.tags)
     assert tags.count("details") >= 9  # one per member, plus warning groups
 

@@ -5,7 +5,6 @@ imports stay lazy. Offline; every price, action and consensus is SYNTHETIC (seed
 from __future__ import annotations
 
 import math
-import struct
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _svg_checks import svg_size
 
 from benchmarks.bench_report import (
     ASOF,
@@ -98,13 +98,6 @@ def test_vectorised_52w_high_matches_per_symbol_reference(synthetic):
         assert value == ref_value and (when.date() if when is not None else None) == ref_when
 
 
-def _png_size(uri: str) -> tuple[int, int]:
-    import base64
-
-    raw = base64.b64decode(uri.split(",", 1)[1])
-    return struct.unpack(">II", raw[16:24])
-
-
 def test_large_watchlist_html_stays_readable(synthetic):
     import re
 
@@ -113,11 +106,11 @@ def test_large_watchlist_html_stays_readable(synthetic):
 
     *_, snap = synthetic
     page = render_html(snap)
-    images = re.findall(r'<img alt="([^"]+)" src="(data:image/png;base64,[^"]+)"', page)
+    images = re.findall(r'<img alt="([^"]+)" src="data:image/svg\+xml;base64,([^"]+)"', page)
     assert [alt for alt, _ in images] == ["upside chart", "price and targets",
                                           "drawdown chart", "basket chart"]
     for _, src in images:
-        width, height = _png_size(src)
+        width, height = svg_size(src)
         assert width <= 1200 and height <= 3000, (width, height)
     assert f"{MAX_PANELS} of 50 members with current targets shown" in page
     assert "40 of " in page and "members shown" in page  # the upside chart's caption
@@ -145,17 +138,22 @@ def test_import_watchlists_loads_no_heavy_dependency(tmp_path):
     assert loaded == "[]"
 
 
-def test_text_formats_report_never_imports_matplotlib(tmp_path):
+def test_html_report_with_charts_never_imports_matplotlib(tmp_path):
+    """Charts are SVG drawn by watchlists._svg: a report in every format, charts
+    included, loads no plotting library."""
     loaded = _run(f"""
         import sys
         from watchlists.cli import main
         rc = main(["--home", {str(tmp_path / "home")!r}, "report", "china-ai-compute",
-                   "--offline", "--format", "md,csv,json", "--out", {str(tmp_path / "out")!r}])
+                   "--offline", "--format", "md,html,csv,json", "--out",
+                   {str(tmp_path / "out")!r}])
         assert rc == 0, rc
-        print(sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib"))
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "PIL")))
         """, tmp_path)
     assert loaded == "[]"
-    assert len(list((tmp_path / "out").glob("china-ai-compute-*.*"))) == 4  # 3 + manifest
+    assert len(list((tmp_path / "out").glob("china-ai-compute-*.*"))) == 5  # 4 + manifest
+    page = next((tmp_path / "out").glob("china-ai-compute-*.html")).read_text("utf-8")
+    assert "data:image/svg+xml;base64," in page
 
 
 def test_beta_has_statsmodels_bits_without_statsmodels():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -16,6 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _snapshot_fixtures import ASOF, CAMBRICON, NOW, seed_store
+from _svg_checks import PREFIX, parse_svg, svg_sources
 
 from watchlists.definitions import safe_filename
 from watchlists.reporting import (
@@ -130,7 +130,8 @@ def _assert_self_contained(html_text: str) -> None:
     assert "<link" not in html_text.lower()
     for src in re.findall(r"""src\s*=\s*["']?([^"'\s>]+)""", html_text, flags=re.I):
         assert not src.lower().startswith(("http", "//")), src
-        assert src.startswith("data:image/png;base64,"), src[:40]
+        assert src.startswith(PREFIX), src[:40]
+        parse_svg(src[len(PREFIX):])
 
 
 def test_html_self_contained_without_history(snap):
@@ -142,19 +143,19 @@ def test_html_self_contained_without_history(snap):
     assert "<h2>Key metrics</h2>" in page and '<td class="num">' in page
 
 
-def test_html_embeds_png_charts_with_history(seeded_snap):
+def test_html_embeds_svg_charts_with_history(seeded_snap):
     page = render_html(seeded_snap)
     _assert_self_contained(page)
-    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    images = svg_sources(page)
     assert len(images) == 5  # upside, price vs targets, drawdown, basket; track record
     for data in images:
-        assert base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n")
+        parse_svg(data)
     assert "not enough data to draw" not in page
 
 
 def test_html_without_charts(snap):
     page = render_html(snap, charts=False)
-    assert "data:image/png" not in page
+    assert "data:image/" not in page
     _assert_self_contained(page)
 
 

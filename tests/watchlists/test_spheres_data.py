@@ -249,7 +249,7 @@ def test_html_fragment_is_escaped_and_self_contained(result):
     assert page.rstrip().endswith("</section>")
     assert "<script" not in page and "&lt;script&gt;" in page
     assert "&amp; co" in page
-    assert re.search(r'<img alt="[^"]+" src="data:image/png;base64,', page)
+    assert re.search(r'<img alt="[^"]+" src="data:image/svg\+xml;base64,', page)
     for tag in ("<link", "<iframe", "<script", "<object", "<embed"):
         assert tag not in page
     assert "_repr_html_" in dir(result) and "<img" not in result._repr_html_()

@@ -231,11 +231,11 @@ def test_markdown_html_and_cli_rows(store):
     assert "<script>" not in md and "&lt;script&gt;" in md
     html = to_html(tr)
     assert html.startswith('<section class="track-record">') and "<h2>" in html
-    assert '<td class="num">' in html and 'src="data:image/png;base64,' in html
+    assert '<td class="num">' in html and 'src="data:image/svg+xml;base64,' in html
     for bad in ("<script", "<link", "<iframe", "javascript:"):
         assert bad not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
-    assert "data:image/png" not in to_html(tr, chart=False)
+    assert "data:image/" not in to_html(tr, chart=False)
     rows = main_rows(tr)
     assert len(rows) == len(tr.by_broker)
     assert all(len(r) == len(main_headers()) for r in rows)
