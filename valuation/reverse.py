@@ -53,6 +53,7 @@ range (a negative price, ``discount_rate <= terminal_growth``).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
@@ -106,6 +107,7 @@ _STATUSES = (
     STATUS_DESTROYS,
 )
 _OK, _OK_FALLING, _NOT_CONVERGED, _BELOW, _ABOVE, _DESTROYS = range(len(_STATUSES))
+assert (_OK, _OK_FALLING) == (0, 1)  # _solve builds these two codes from a bool array
 
 
 @dataclass(frozen=True)
@@ -243,24 +245,34 @@ def _excess_weights(
     first -= inv_s2c * r_share  # W_t / df_t before the margin ramp
     d1 = np.divide(1.0, one_r, out=one_r)
     W = np.empty((T, r.size))
-    df = d1.copy()
+    # Multiplying by one changes nothing, so slope * 1 and df_1 = d1 are not computed
+    # and df_2 = d1 * d1 replaces a copy of d1 times d1: the same numbers, fewer passes.
+    df = d1
     hold = None  # W_t / df_t once the margin has reached its target (the same every year)
     for t in range(1, T + 1):
         row = W[t - 1]
         if t < margin_years:
-            np.multiply(slope, t, out=row)
-            row += first
+            if t == 1:
+                np.add(slope, first, out=row)
+            else:
+                np.multiply(slope, t, out=row)
+                row += first
             row *= df
         else:
             if hold is None:
                 hold = np.multiply(slope, margin_years, out=scale)  # scale is not needed now
                 hold += first
             np.multiply(hold, df, out=row)
-        if t < T:
+        if t == 1 and T > 1:
+            df = d1 * d1
+        elif t < T:
             df *= d1
     # last year: no reinvestment B_{T+1}, plus the terminal value
-    m_T = np.multiply(rise, min(T, margin_years) / margin_years, out=rise)
-    m_T += om  # om + (tm - om) * (min(T, margin_years) / margin_years)
+    if T >= margin_years:  # the margin has reached its target: om + (tm - om) * 1
+        m_T = np.add(rise, om, out=rise)
+    else:
+        m_T = np.multiply(rise, T / margin_years, out=rise)
+        m_T += om  # om + (tm - om) * (T / margin_years)
     term = np.add(1.0, g)
     term *= m_T
     term *= keep
@@ -274,10 +286,16 @@ def _excess_weights(
     r_share += term
     r_share *= df
     W[T - 1] += r_share
-    c = np.divide(p["net_cash"], p["shares"], out=term)
-    c -= p["price"]
     np.multiply(inv_s2c, d1, out=x)
-    x += c  # inv_s2c * d1 + (net_cash / shares - price)
+    cash = p["net_cash"]
+    if cash.strides[0] == 0 and cash[0] == 0:
+        # no net cash (the default, one number): net_cash / shares - price is exactly
+        # -price (shares and price are positive), and adding -price is subtracting it
+        x -= p["price"]
+    else:
+        c = np.divide(cash, p["shares"], out=term)
+        c -= p["price"]
+        x += c  # inv_s2c * d1 + (net_cash / shares - price)
     return W, x
 
 
@@ -428,10 +446,11 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
             roots[todo], status[todo], multi[todo] = solved[0], solved[1], solved[2]
             value_low[todo] = solved[3] + p["price"][todo]
             value_high[todo] = solved[4] + p["price"][todo]
-    labels = shape.labels(n)
     items: list[tuple[Hashable, str]] = []
-    warned = multi if missing is None else lacking | multi
-    for i in np.flatnonzero(warned):  # only the companies with a warning
+    warned = np.flatnonzero(multi if missing is None else lacking | multi)
+    # the labels (a pandas index) only for the warnings here, else when the table is built
+    labels = shape.labels(n) if warned.size else None
+    for i in warned:  # only the companies with a warning
         who = company_label(labels, int(i), shape.scalar)
         if lacking[i]:
             assert missing is not None
@@ -446,10 +465,18 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
             )
     warnings = tuple(m if c is None else f"{c}: {m}" for c, m in items)  # as labelled_warnings
     # the pandas objects are built on first access (ImpliedGrowth._lazy); they only read
-    # the validated copies of the inputs and the solver's arrays, which nothing writes
+    # these inputs and the solver's arrays, which nothing writes.  The full validation
+    # made its own copies; the fast path passed the caller's arrays to the solver, so
+    # the five read later are copied here, and only those (the caller may change its
+    # arrays after the call; the broadcast views of single numbers are its own)
     price_, tm, tax, s2c, r = (
         p[k] for k in ("price", "target_margin", "tax_rate", "sales_to_capital", "discount_rate")
     )
+    if plain is not None:
+        callers = {id(v) for v in named.values() if type(v) is np.ndarray}
+        price_, tm, tax, s2c, r = (
+            v.copy() if id(v) in callers else v for v in (price_, tm, tax, s2c, r)
+        )
 
     def status_strings() -> Any:
         return _strings(names, status)
@@ -465,7 +492,7 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
                 "return_on_new_capital": tm * (1 - tax) * s2c,
                 "discount_rate": r,
             },
-            index=labels,
+            index=shape.labels(n) if labels is None else labels,
         )
 
     def warning_table() -> pd.DataFrame:
@@ -487,7 +514,7 @@ discount_rate, terminal_growth, terminal_roic, net_cash, shares
     def status_out() -> Any:
         if shape.index is not None:
             return pd.Series(status_strings(), index=shape.index, name="status")
-        return shape.out(np.array(names, dtype=object)[status], "status")
+        return shape.out(_objects(names, status), "status")
 
     return ImpliedGrowth._lazy(
         shape.out(roots, "implied_growth"),
@@ -518,11 +545,13 @@ def _plain_inputs(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Shape] 
     Plain: each input is a Python float or int (not a bool), None where a default
     applies, or a 1-d float64 numpy array, at least one array and all of the same
     length n >= 1, every value finite and within the rules of
-    :func:`valuation.intrinsic._validate_common`.  Then the result equals that of
-    ``_validate_common`` (same values, the defaults filled in, one copy of each
-    array; single numbers are read-only broadcast views) without its second copy and
-    per-input passes.  Anything else returns None and the caller runs the full
-    validation, which raises the exact error or applies the NaN rule.
+    :func:`valuation.intrinsic._validate_common`.  Then the result has the values
+    of ``_validate_common`` (the defaults filled in; single numbers are read-only
+    broadcast views) without its copies and per-input passes: the arrays are the
+    caller's own, which the solver only reads during the call; the caller copies
+    the few that the result reads later (see :func:`implied_growth`).  Anything else
+    returns None and the caller runs the full validation, which raises the exact
+    error or applies the NaN rule.
     """
     n = -1
     for v in named.values():
@@ -536,33 +565,36 @@ def _plain_inputs(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Shape] 
         return None
     p: dict[str, np.ndarray] = {}
     per_company = []
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k, v in named.items():
-            if v is None:
-                continue
-            if type(v) is np.ndarray:
-                a = v.copy()
-                # one pass: NaN and +-inf make the sum non-finite (as can a finite overflow;
-                # the full validation then decides)
-                if not np.isfinite(np.add.reduce(a)):
-                    return None
-                per_company.append(k)
-            else:
-                f = float(v)
-                if not np.isfinite(f):
-                    return None
-                a = np.broadcast_to(np.float64(f), (n,))
-            p[k] = a
-        p.setdefault("target_margin", p["operating_margin"])
-        p.setdefault("terminal_roic", p["discount_rate"])
-        for k, bound, strict in _LOWER:
-            low = p[k].min()
-            if low < bound or (strict and low == bound):
-                return None
-        if p["operating_margin"].max() > 1 or p["target_margin"].max() > 1:
+    # each input's smallest and largest value, one pass each over an array (the number
+    # itself for a single one); NaN propagates into both and +-inf shows in one of them,
+    # so they find every non-finite value as well as the bounds
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    for k, v in named.items():
+        if v is None:
+            continue
+        if type(v) is np.ndarray:
+            lo, hi = float(np.minimum.reduce(v)), float(np.maximum.reduce(v))
+            a = v  # not copied: see the docstring
+            per_company.append(k)
+        else:
+            lo = hi = float(v)
+            a = np.broadcast_to(np.float64(lo), (n,))
+        if not (math.isfinite(lo) and math.isfinite(hi)):
             return None
-        if p["tax_rate"].max() >= 1 or (p["discount_rate"] <= p["terminal_growth"]).any():
+        p[k], low[k], high[k] = a, lo, hi
+    for k, default in (("target_margin", "operating_margin"), ("terminal_roic", "discount_rate")):
+        if k not in p:
+            p[k], low[k], high[k] = p[default], low[default], high[default]
+    for k, bound, strict in _LOWER:
+        if low[k] < bound or (strict and low[k] == bound):
             return None
+    if high["operating_margin"] > 1 or high["target_margin"] > 1 or high["tax_rate"] >= 1:
+        return None
+    # discount_rate > terminal_growth for every company, certain when the ranges do not meet
+    r, tg = p["discount_rate"], p["terminal_growth"]
+    if low["discount_rate"] <= high["terminal_growth"] and (r <= tg).any():
+        return None
     return p, Shape((n,), None, frozenset(per_company))
 
 
@@ -576,6 +608,23 @@ def _strings(names: list[str], codes: np.ndarray) -> Any:
 
         return pd.array(pa.array(names).take(pa.array(codes)), dtype=_STR_DTYPE)
     return np.array(names, dtype=object)[codes]
+
+
+def _objects(names: list[str], codes: np.ndarray) -> np.ndarray:
+    """``np.array(names, dtype=object)[codes]``, faster when every code is the same.
+
+    Fancy indexing an object array casts the codes and takes element by element;
+    when one status covers every company (the usual case) a broadcast assignment
+    of that one name fills the array several times faster.
+    """
+    table = np.array(names, dtype=object)
+    if codes.size:
+        first = codes[0]
+        if codes.min() == first == codes.max():
+            out = np.empty(codes.shape, dtype=object)
+            out[...] = table[first : first + 1]
+            return out
+    return table[codes]
 
 
 def _grid_excess(
@@ -828,11 +877,12 @@ def _solve(
         )
         roots[sel], conv[sel], nfev[sel] = r_sel, c_sel, n_sel
     t3 = clock()
-    rising_at_root = fb >= fa
-    rising_overall = F[-1] >= F[0]
-    # status codes index _STATUSES
-    status = np.where(rising_at_root, _OK, _OK_FALLING).astype(np.int8)
+    # status codes index _STATUSES: _OK where value rises at the root, else _OK_FALLING;
+    # as _OK, _OK_FALLING = 0, 1 that is the bool "not rising" read as bytes
+    rising = np.greater_equal(fb, fa)
+    status = np.logical_not(rising, out=rising).view(np.int8)  # the buffer is now "falling"
     if not (conv.all() and has.all()):  # else every status is one of the two above
+        rising_overall = F[-1] >= F[0]
         status[has & ~conv] = _NOT_CONVERGED
         roots[has & ~conv] = np.nan
         above = ~has & (F[0] > 0)  # value above price at the lowest growth
@@ -849,7 +899,9 @@ def _solve(
             newton_evaluations=float(nfev.mean()),
             hump_searches=int(miss.size),
         )
-    multi = np.count_nonzero(cross, axis=0) > 1
+    # crossings per company, summed as bytes (count_nonzero along an axis is a much
+    # slower generic reduction); fewer than GRID_POINTS, so int8 cannot overflow
+    multi = np.add.reduce(cross.view(np.int8), axis=0, dtype=np.int8) > 1
     multi |= hump
     multi &= has
     return roots, status, multi, F[0], F[-1]
