@@ -183,6 +183,10 @@ def _fmt_target(value: float) -> str:
 def _blank(values: pd.Series) -> np.ndarray:
     """Mask of NaN/None/NA or empty (whitespace-only) string values."""
     na = values.isna().to_numpy(dtype=bool, copy=True)
+    # the usual case, strings without surrounding whitespace, needs no string conversion
+    if all(missing or (isinstance(v, str) and v and v.strip() == v)
+           for missing, v in zip(na, values.to_numpy(dtype=object))):
+        return na
     text = values.astype("string").str.strip().eq("").fillna(False)
     return na | text.to_numpy(dtype=bool)
 
@@ -242,9 +246,28 @@ def _follow_dated(w: pd.DataFrame, undated: np.ndarray, dated: np.ndarray) -> np
     such row if the broker published that target more than once).
     """
     pred = np.full(len(w), -1, dtype=np.int64)
-    u = w.loc[undated & w["previous_target"].notna().to_numpy(), ["broker", "previous_target"]]
-    if u.empty or not dated.any():
+    previous = w["previous_target"].to_numpy(dtype=float)
+    followers = np.flatnonzero(undated & ~np.isnan(previous))
+    if not followers.size or not dated.any():
         return pred
+    brokers = w["broker"].to_numpy(dtype=object)
+    targets = w["target"].to_numpy(dtype=float)
+    if not all(isinstance(b, str) for b in brokers[dated | undated]):
+        return _follow_dated_frame(w, undated, dated)
+    candidates = np.flatnonzero(dated)
+    published = w["published"].to_numpy()[candidates]
+    last: dict[tuple[str, float], int] = {}  # the latest dated row per (broker, target)
+    for i in candidates[np.argsort(published, kind="stable")]:
+        last[(brokers[i], float(targets[i]))] = int(i)
+    for i in followers:
+        pred[i] = last.get((brokers[i], float(previous[i])), -1)
+    return pred
+
+
+def _follow_dated_frame(w: pd.DataFrame, undated: np.ndarray, dated: np.ndarray) -> np.ndarray:
+    """:func:`_follow_dated` with pandas, for brokers that are not all strings."""
+    pred = np.full(len(w), -1, dtype=np.int64)
+    u = w.loc[undated & w["previous_target"].notna().to_numpy(), ["broker", "previous_target"]]
     d = w.loc[dated, ["broker", "target", "published"]].sort_values("published", kind="stable")
     last = d.groupby(["broker", "target"], dropna=False, sort=False).tail(1)
     match = (
@@ -432,8 +455,16 @@ def consensus(
     after = (pub > asof_ts).to_numpy() if asof_ts is not None else np.zeros(n, dtype=bool)
     is_price = w["target"].notna().to_numpy(copy=True)
     if "kind" in targets.columns:
-        kind = targets["kind"].astype("string").fillna("price").str.lower().eq("price")
-        is_price &= kind.to_numpy(dtype=bool)
+        kinds = targets["kind"]
+        missing = kinds.isna().to_numpy(dtype=bool)
+        items = kinds.to_numpy(dtype=object)
+        if all(m or (isinstance(v, str) and v.isascii()) for m, v in zip(missing, items)):
+            kind = np.array([m or v.lower() == "price" for m, v in zip(missing, items)],
+                            dtype=bool)
+        else:
+            kind = kinds.astype("string").fillna("price").str.lower().eq("price")
+            kind = kind.to_numpy(dtype=bool)
+        is_price &= kind
     known = ~after & is_price & ~no_broker & ~no_currency
     dated = known & pub.notna().to_numpy()
     no_date = known & pub.isna().to_numpy()
@@ -445,17 +476,40 @@ def consensus(
     w["effective_date"] = eff
     # step 4: latest per broker (ties: highest target last)
     placed = dated | follows
-    order = pd.DataFrame(
-        {
-            "broker": w["broker"][placed],
-            "effective_date": w["effective_date"][placed],
-            "follower": follows[placed],
-            "target": w["target"][placed],
-            "previous": w["previous_target"][placed].fillna(-np.inf),
-        }
-    ).sort_values(["broker", "effective_date", "follower", "target", "previous"], kind="stable")
-    latest = np.zeros(n, dtype=bool)
-    latest[order.groupby("broker", dropna=False, sort=False).tail(1).index] = True
+    brokers = w["broker"].to_numpy(dtype=object)
+    targets_ = w["target"].to_numpy(dtype=float)
+    previous_ = w["previous_target"].to_numpy(dtype=float)
+    # plain rows (string brokers, datetime64 dates) are ordered in Python, the same order
+    # as pandas' stable multi-key sort gives, without its per-call overhead
+    plain = (all(isinstance(b, str) for b in brokers[known])
+             and isinstance(w["effective_date"].dtype, np.dtype)
+             and w["effective_date"].dtype.kind == "M")
+    if plain:
+        eff_i8 = w["effective_date"].to_numpy().view("i8")
+        prev_key = np.where(np.isnan(previous_), -np.inf, previous_)
+        sorted_pos = sorted(
+            np.flatnonzero(placed).tolist(),
+            key=lambda i: (brokers[i], eff_i8[i], bool(follows[i]), targets_[i], prev_key[i]),
+        )
+        order = None
+        latest_of: dict[str, int] = {}
+        for i in sorted_pos:
+            latest_of[brokers[i]] = i
+        latest = np.zeros(n, dtype=bool)
+        latest[list(latest_of.values())] = True
+    else:
+        order = pd.DataFrame(
+            {
+                "broker": w["broker"][placed],
+                "effective_date": w["effective_date"][placed],
+                "follower": follows[placed],
+                "target": w["target"][placed],
+                "previous": w["previous_target"][placed].fillna(-np.inf),
+            }
+        ).sort_values(["broker", "effective_date", "follower", "target", "previous"],
+                      kind="stable")
+        latest = np.zeros(n, dtype=bool)
+        latest[order.groupby("broker", dropna=False, sort=False).tail(1).index] = True
     # step 5: age of each broker's latest target
     stale_mask = np.zeros(n, dtype=bool)
     if asof_ts is not None:
@@ -475,13 +529,17 @@ def consensus(
     rows = targets.copy()
     rows["effective_date"] = w["effective_date"].to_numpy()
     rows["consensus_status"] = pd.Series(status, index=targets.index, dtype=object)
-    table = (
-        rows[used]
-        .assign(_broker=w["broker"][used].to_numpy())
-        .sort_values("_broker", kind="stable")
-        .drop(columns="_broker")
-        .reset_index(drop=True)
-    )
+    if plain:  # one used row per broker: sorted by broker
+        table = rows.iloc[sorted(np.flatnonzero(used).tolist(), key=lambda i: brokers[i])]
+        table = table.reset_index(drop=True)
+    else:
+        table = (
+            rows[used]
+            .assign(_broker=w["broker"][used].to_numpy())
+            .sort_values("_broker", kind="stable")
+            .drop(columns="_broker")
+            .reset_index(drop=True)
+        )
     values = np.sort(w["target"].to_numpy()[used])
     count = int(values.size)
     stale = int(stale_mask.sum())
@@ -507,33 +565,59 @@ def consensus(
             f"{n_no_currency} target(s) without a currency left out (the others are in {currency})"
         )
     if n_undated:
-        left = w[status == "undated"].sort_values(["broker", "target"], kind="stable")
-        names = "; ".join(f"{b} {_fmt_target(t)}" for b, t in zip(left["broker"], left["target"]))
+        if plain:
+            left_pos = sorted(np.flatnonzero(status == "undated").tolist(),
+                              key=lambda i: (brokers[i], targets_[i]))
+            pairs = [(brokers[i], float(targets_[i])) for i in left_pos]
+        else:
+            left = w[status == "undated"].sort_values(["broker", "target"], kind="stable")
+            pairs = list(zip(left["broker"], left["target"]))
+        names = "; ".join(f"{b} {_fmt_target(t)}" for b, t in pairs)
         warnings.append(
             f"{n_undated} target(s) without a published date left out "
             f"(they cannot be placed in time): {names}"
         )
-    placed_rows = w[follows].sort_values(["broker", "target", "previous_target"], kind="stable")
-    for r in placed_rows.itertuples():
-        warnings.append(
-            f"{r.broker} {_fmt_target(r.target)} has no published date; it follows the "
-            f"{_fmt_target(r.previous_target)} target of {r.effective_date.date()} "
-            "and is dated from it"
-        )
-    top = order.loc[latest[order.index]]
-    for r in top.itertuples():
-        tied = order[
-            (order["broker"] == r.broker)
-            & (order["effective_date"] == r.effective_date)
-            & (order["follower"] == r.follower)
-        ]["target"]
-        if tied.nunique() > 1:
+    if follows.any():
+        placed_rows = w[follows].sort_values(["broker", "target", "previous_target"],
+                                             kind="stable")
+        for r in placed_rows.itertuples():
             warnings.append(
-                f"{r.broker} has {len(tied)} targets that count from "
-                f"{r.effective_date.date()} ({', '.join(_fmt_target(x) for x in tied)}) "
-                f"in an unknown order; the highest, {_fmt_target(r.target)}, is taken as "
-                "its latest"
+                f"{r.broker} {_fmt_target(r.target)} has no published date; it follows the "
+                f"{_fmt_target(r.previous_target)} target of {r.effective_date.date()} "
+                "and is dated from it"
             )
+    if plain:
+        ties: dict[tuple[str, int, bool], list[int]] = {}
+        for i in sorted_pos:
+            ties.setdefault((brokers[i], int(eff_i8[i]), bool(follows[i])), []).append(i)
+        for i in sorted_pos:
+            if not latest[i]:
+                continue
+            tied = [float(targets_[j]) for j in ties[(brokers[i], int(eff_i8[i]),
+                                                      bool(follows[i]))]]
+            if len(set(tied)) > 1:
+                warnings.append(
+                    f"{brokers[i]} has {len(tied)} targets that count from "
+                    f"{w['effective_date'].iloc[i].date()} "
+                    f"({', '.join(_fmt_target(x) for x in tied)}) "
+                    f"in an unknown order; the highest, {_fmt_target(targets_[i])}, is taken "
+                    "as its latest"
+                )
+    else:
+        top = order.loc[latest[order.index]]
+        for r in top.itertuples():
+            tied = order[
+                (order["broker"] == r.broker)
+                & (order["effective_date"] == r.effective_date)
+                & (order["follower"] == r.follower)
+            ]["target"]
+            if tied.nunique() > 1:
+                warnings.append(
+                    f"{r.broker} has {len(tied)} targets that count from "
+                    f"{r.effective_date.date()} ({', '.join(_fmt_target(x) for x in tied)}) "
+                    f"in an unknown order; the highest, {_fmt_target(r.target)}, is taken as "
+                    "its latest"
+                )
     return Consensus(
         mean=mean,
         median=median,

@@ -52,9 +52,15 @@ def provider_figures(rows: pd.DataFrame) -> tuple[Figures | None, str]:
 
 
 def _fact_origin(company: str, metric: str, asof: dt.date) -> str:
-    f = profiles.facts(company, metric)
-    known = f[f["asof"] <= pd.Timestamp(asof)]
-    return " and ".join(sorted(set(known["origin"].astype(str))))
+    """Where the sourced facts of ``company``'s ``metric`` known at ``asof`` come from:
+    ``'bundled'``, ``'user'`` or ``'bundled and user'`` (the ``origin`` of
+    :func:`watchlists.profiles.facts`, read from its records without a DataFrame)."""
+    recs, origins = profiles._fact_pick(company, metric)
+    when = pd.Timestamp(asof)
+    if origins is None:
+        origins = ["bundled"] * len(recs)
+    return " and ".join(sorted({str(o) for f, o in zip(recs, origins)
+                                if pd.Timestamp(f.asof) <= when}))
 
 
 def revenue(member: Member, asof: dt.date, fig: Figures | None, provider: str

@@ -163,16 +163,25 @@ def _out_of_bounds() -> tuple[type[BaseException], ...]:
     return (_OutOfBounds,) if real is None else (_OutOfBounds, real)
 
 
+@functools.lru_cache(maxsize=1)
+def _xcals_version() -> str | None:
+    """The installed exchange_calendars version (looked up once: the lookup scans the
+    installed distributions)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("exchange_calendars")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        return None
+
+
 def _cache_file(name: str) -> Path | None:
     """``<home>/cache/calendars/<name>-<exchange_calendars version>-<today>.npz``: a
     calendar's range ends a year after the day it was built, so it is rebuilt daily."""
-    from importlib.metadata import PackageNotFoundError, version
-
     from watchlists.store import default_home
 
-    try:
-        ver = version("exchange_calendars")
-    except PackageNotFoundError:  # pragma: no cover - a dependency
+    ver = _xcals_version()
+    if ver is None:  # pragma: no cover - a dependency
         return None
     return default_home() / "cache" / "calendars" / f"{name}-{ver}-{dt.date.today()}.npz"
 
@@ -211,6 +220,51 @@ def _save(path: Path, cal: _Sessions) -> None:
         logger.debug("calendar cache %s not written: %s", path, exc)
 
 
+def _build(name: str):
+    """exchange_calendars' calendar ``name`` over its default range, as
+    ``exchange_calendars.get_calendar(name)`` builds it, only faster.
+
+    The calendar's ``day`` (the business-day offset its sessions are generated with) is
+    built from the regular holidays of the calendar's range padded by a year on each side
+    instead of pandas' default 1970–2200 (about two thirds of the build of XHKG or XNYS):
+    a holiday outside the range cannot move a session inside it, so sessions and closes are
+    the same (tests/watchlists/test_first_report_speed_calendars.py checks this). Falls
+    back to ``get_calendar`` when the calendar's class cannot be found.
+    """
+    import exchange_calendars as xcals
+    from exchange_calendars.calendar_utils import _default_calendar_factories
+    from exchange_calendars.exchange_calendar import ExchangeCalendar
+
+    base = _default_calendar_factories.get(name)
+    if not (isinstance(base, type) and issubclass(base, ExchangeCalendar)
+            and isinstance(base.__dict__.get("day", ExchangeCalendar.__dict__.get("day")),
+                           functools.cached_property)):
+        return xcals.get_calendar(name)
+    return _windowed_day(base)()
+
+
+@functools.lru_cache(maxsize=16)
+def _windowed_day(base: type) -> type:
+    """A subclass of the calendar class ``base`` whose ``day`` knows only the holidays of
+    its default range (padded by a year); see :func:`_build`."""
+    from pandas.tseries.offsets import CustomBusinessDay
+
+    pad = pd.DateOffset(years=1)
+
+    class _Windowed(base):  # type: ignore[misc, valid-type]
+        @functools.cached_property
+        def day(self) -> CustomBusinessDay:
+            holidays = list(self.adhoc_holidays)
+            regular = self.regular_holidays
+            if regular is not None:
+                lo, hi = self.default_start() - pad, self.default_end() + pad
+                holidays += regular.holidays(lo, hi).tolist()
+            return CustomBusinessDay(holidays=holidays, weekmask=self.weekmask)
+
+    _Windowed.__name__ = _Windowed.__qualname__ = f"_Windowed{base.__name__}"
+    return _Windowed
+
+
 @functools.lru_cache(maxsize=16)
 def _calendar(name: str) -> _Sessions:
     """The sessions and closes of exchange_calendars' calendar ``name``, from the disk
@@ -220,14 +274,12 @@ def _calendar(name: str) -> _Sessions:
         cached = _load(path)
         if cached is not None:
             return cached
-    import exchange_calendars as xcals
-
     with warnings.catch_warnings():
         # exchange_calendars 4.13 trips pandas 3.1 deprecations while building calendars
         for category in (DeprecationWarning, FutureWarning,
                          getattr(pd.errors, "Pandas4Warning", FutureWarning)):
             warnings.simplefilter("ignore", category)
-        cal = xcals.get_calendar(name)
+        cal = _build(name)
         sessions = _naive(cal.sessions).normalize()
         closes = pd.DatetimeIndex(pd.Series(cal.closes).reindex(cal.sessions).array)
     built = _Sessions(sessions, pd.Series(closes.tz_convert("UTC"), index=sessions))
