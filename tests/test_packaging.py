@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import configparser
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -61,9 +63,20 @@ def test_public_api_is_pinned_and_resolves():
 
 
 def test_version_comes_from_setup_cfg():
+    # one literal, in watchlists/_version.py, that setup.cfg reads (``attr:``, parsed by
+    # setuptools without importing the package) and ``watchlists.__version__`` returns
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg")
-    assert watchlists.__version__ == cfg["metadata"]["version"]
+    assert cfg["metadata"]["version"] == "attr: watchlists._version.__version__"
+    tree = ast.parse((ROOT / "watchlists" / "_version.py").read_text(encoding="utf-8"))
+    literal = next(node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                   and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["__version__"])
+    assert watchlists.__version__ == literal
+
+
+def test_version_matches_installed_metadata():
+    # an install (``pip install -e .`` included) records the same string
+    assert watchlists.__version__ == importlib.metadata.version("ai-compute-watchlists")
 
 
 def test_console_script_and_module_entry_point():

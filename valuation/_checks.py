@@ -30,7 +30,6 @@ modified: every conversion copies.
 from __future__ import annotations
 
 import decimal
-import html
 import math
 import numbers
 from collections.abc import Hashable, Iterable, Sequence
@@ -415,6 +414,8 @@ def html_table(title: str, table: pd.DataFrame, warnings: tuple[str, ...] = ()) 
     """Small HTML rendering shared by the result objects' ``_repr_html_``."""
     parts = [f"<h4>{title}</h4>", table.to_html(float_format=lambda x: f"{x:,.4g}")]
     if warnings:
+        import html
+
         items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
         parts.append(f"<p><b>Warnings</b></p><ul>{items}</ul>")
     return "\n".join(parts)

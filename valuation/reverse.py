@@ -53,6 +53,7 @@ range (a negative price, ``discount_rate <= terminal_growth``).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Hashable
@@ -598,15 +599,20 @@ def _plain_inputs(named: dict[str, Any]) -> tuple[dict[str, np.ndarray], Shape] 
     return p, Shape((n,), None, frozenset(per_company))
 
 
-_STR_DTYPE = pd.Series(["text"]).dtype  # what pandas makes of a column of str
+@functools.cache
+def _str_dtype() -> Any:
+    """What pandas makes of a column of str (Arrow-backed with pyarrow on pandas 3); found
+    on first use, since asking makes pandas import parts of pyarrow (~2.5 ms)."""
+    return pd.Series(["text"]).dtype
 
 
 def _strings(names: list[str], codes: np.ndarray) -> Any:
     """``names[codes]`` as the string array pandas would infer, without a Python loop."""
-    if getattr(_STR_DTYPE, "storage", None) == "pyarrow":
+    dtype = _str_dtype()
+    if getattr(dtype, "storage", None) == "pyarrow":
         import pyarrow as pa
 
-        return pd.array(pa.array(names).take(pa.array(codes)), dtype=_STR_DTYPE)
+        return pd.array(pa.array(names).take(pa.array(codes)), dtype=dtype)
     return np.array(names, dtype=object)[codes]
 
 

@@ -49,7 +49,6 @@ prices of a symbol must be in the same currency.
 from __future__ import annotations
 
 import re
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -449,6 +448,8 @@ def wilson_interval(successes: FloatLike, n: FloatLike, *, confidence: float = 0
         i = np.argwhere(k > total)[0]
         raise ValueError(f"successes must be at most n, got {k[tuple(i)]:g} > "
                          f"{total[tuple(i)]:g}")
+    from statistics import NormalDist  # ~1 ms to import; only this function needs it
+
     z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / total

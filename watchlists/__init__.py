@@ -49,17 +49,12 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("Snapshot", "snapshot"), "snapshots"),
     **dict.fromkeys(("Store", "default_home", "open_store"), "store"),
     "YahooProvider": "yahoo",
+    # one literal that setup.cfg also reads: no importlib.metadata (and email.*) at run time
+    "__version__": "_version",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return version("ai-compute-watchlists")
-        except PackageNotFoundError:  # pragma: no cover - running from a source tree
-            return "0+unknown"
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'watchlists' has no attribute {name!r}")
@@ -73,6 +68,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the real names
+    from ._version import __version__
     from .cross_listings import CrossListing, ListingPair, cross_listing_premium, listing_pairs
     from .definitions import (
         Assumptions,

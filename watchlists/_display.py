@@ -7,7 +7,6 @@ take plain values, rows and tables; a missing value shows as ``–``.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -134,6 +133,8 @@ def styled_table(table: pd.DataFrame) -> str:
 
 def html_fragment(snap: Any) -> str:
     """The table part of the HTML report (``Snapshot._repr_html_`` in notebooks)."""
+    import html
+
     header = "".join(f"<div class='meta'>{html.escape(h.replace('**', ''))}</div>"
                      for h in header_lines(snap))
     return f"<h3>{html.escape(snap.watchlist.name)}</h3>{header}{styled_table(snap.table)}"

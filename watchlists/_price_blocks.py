@@ -17,15 +17,19 @@ when the caller is not already inside a transaction.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from watchlists.errors import StoreError
+
+if TYPE_CHECKING:
+    import sqlite3  # annotations only: these helpers are handed open connections
 
 _PRICE_FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
 _N_FIELDS = len(_PRICE_FIELDS)
@@ -69,10 +73,13 @@ WHERE open IS NOT excluded.open OR high IS NOT excluded.high
 """
 
 
+@functools.cache
 def _insert_sql(rows: int, upsert: bool, shared_source: bool) -> str:
     """``INSERT`` of ``rows`` rows in one statement, with numbered parameters: first the
     values shared by every row (``fetched_at``, and ``source`` when ``shared_source``),
-    then per row symbol, date, the six fields (and ``source`` when not shared)."""
+    then per row symbol, date, the six fields (and ``source`` when not shared).
+
+    Cached: built on first use (``rows`` is 1 or ``_ROWS_PER_STATEMENT``), not at import."""
     shared, width = (2, 8) if shared_source else (1, 9)
     tuples = []
     for r in range(rows):
@@ -82,10 +89,6 @@ def _insert_sql(rows: int, upsert: bool, shared_source: bool) -> str:
         tuples.append("(" + ",".join(own + tail) + ")")
     return (f"INSERT INTO prices ({_PRICE_COLUMNS}) VALUES "  # noqa: S608 - placeholders only
             + ",".join(tuples) + (_UPSERT_TAIL if upsert else ""))
-
-
-_INSERT_SQL = {(r, u, s): _insert_sql(r, u, s) for r in (1, _ROWS_PER_STATEMENT)
-               for u in (False, True) for s in (False, True)}
 
 
 @contextlib.contextmanager
@@ -187,12 +190,12 @@ def _execute_rows(conn: sqlite3.Connection, params: np.ndarray, shared: tuple[st
         flat = params[:full].reshape(-1, _ROWS_PER_STATEMENT * width)
         heads = np.empty((len(flat), len(shared)), dtype=object)
         heads[:] = shared
-        changed += conn.executemany(_INSERT_SQL[_ROWS_PER_STATEMENT, upsert, shared_source],
+        changed += conn.executemany(_insert_sql(_ROWS_PER_STATEMENT, upsert, shared_source),
                                     np.hstack([heads, flat]).tolist()).rowcount
     if n > full:
         heads = np.empty((n - full, len(shared)), dtype=object)
         heads[:] = shared
-        changed += conn.executemany(_INSERT_SQL[1, upsert, shared_source],
+        changed += conn.executemany(_insert_sql(1, upsert, shared_source),
                                     np.hstack([heads, params[full:]]).tolist()).rowcount
     return changed
 

@@ -12,11 +12,9 @@ header as row 1.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import os
 import stat
-import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -286,6 +284,8 @@ def _parse_companies(text: str, fname: str, *, allow_empty: bool = False) -> tup
     problem = toml_shape_problem(text)
     if problem is not None:
         raise DataFileError(f"{fname}: {problem}")
+    import tomllib  # here, not at module level: ``import watchlists`` need not load it
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -370,6 +370,8 @@ class _Universe:
 
 def _suggest(key: str, options: Iterable[str], to: Mapping[str, str] | None = None) -> str:
     """Up to three closest ``options`` to ``key``, mapped through ``to`` and de-duplicated."""
+    import difflib  # error paths only
+
     lookup = {o.casefold(): o for o in options}
     close = difflib.get_close_matches(key.casefold(), list(lookup), n=6, cutoff=0.6)
     names = [to[c] if to is not None else lookup[c] for c in close]

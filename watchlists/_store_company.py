@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import sqlite3
 
 COMPANY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS profiles (

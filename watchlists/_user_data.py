@@ -15,7 +15,6 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -40,6 +39,8 @@ class _Bundle:
 
 
 def _data_text(name: str) -> str:
+    from importlib import resources  # ~1 ms; only reading the bundled data needs it
+
     return resources.files("watchlists").joinpath("data", name).read_text(encoding="utf-8")
 
 

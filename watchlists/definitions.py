@@ -35,24 +35,35 @@ or ``'member'`` (a ``[members.assumptions]`` override); ask with
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import importlib.resources
 import math
 import os
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from watchlists._toml_lines import _Context, _Locator, _syntax_error
 from watchlists.errors import DataFileError, DefinitionError
-from watchlists.records import _show, check_currency, check_symbol, check_text, toml_shape_problem
+from watchlists.records import (
+    _compiled,
+    _show,
+    check_currency,
+    check_symbol,
+    check_text,
+    toml_shape_problem,
+)
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    from watchlists._toml_lines import _Context
+
+# ``tomllib``, ``importlib.resources``, ``difflib`` and :mod:`watchlists._toml_lines` are
+# imported by the functions that parse or find a file or suggest a name, so importing
+# this module (``import watchlists`` plus any watchlist name) does not pay for them.
 
 __all__ = [
     "ASSUMPTION_KEYS",
@@ -76,7 +87,7 @@ _SOURCES: tuple[str, ...] = ("default", "watchlist", "member")
 _BUNDLED_PREFIX = "bundled:"
 _TOP_LEVEL_KEYS = ("name", "description", "benchmark", "base_currency", "assumptions", "members")
 _MEMBER_KEYS = ("company", "symbol", "note", "assumptions")
-_NAME_RE = re.compile(r"[A-Za-z0-9 _.-]{1,100}")
+_NAME_RE = r"[A-Za-z0-9 _.-]{1,100}"  # patterns: compiled on first use (_compiled)
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)]
 )
@@ -88,6 +99,8 @@ def _type_name(value: object) -> str:
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest valid choice, or ``''``."""
+    import difflib  # error paths only
+
     close = difflib.get_close_matches(word[:100], list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -329,7 +342,7 @@ def _by_rule(check: Callable[[str, object], str], name: str, value: object) -> s
 
 def _check_name(value: object) -> str:
     value = _nonempty_str("name", value)
-    if not _NAME_RE.fullmatch(value) or value.startswith(".") or ".." in value:
+    if not _compiled(_NAME_RE).fullmatch(value) or value.startswith(".") or ".." in value:
         raise DefinitionError(
             f"name {_show(value)} must be 1-100 characters from A-Z a-z 0-9 space _ . - "
             "(no path separators, no '..', not starting with '.'): it becomes a file name"
@@ -525,6 +538,8 @@ class _Parser:
     """Turns one TOML document into a :class:`Watchlist`, or one :class:`DefinitionError`."""
 
     def __init__(self, text: str, source: str) -> None:
+        from watchlists._toml_lines import _Locator
+
         self.text = text
         self.source = source
         self.locator = _Locator(text)
@@ -551,6 +566,10 @@ class _Parser:
         return DefinitionError(f"{', '.join(where)}: {message}")
 
     def parse(self) -> Watchlist:
+        import tomllib
+
+        from watchlists._toml_lines import _syntax_error
+
         try:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
@@ -783,6 +802,8 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _bundled_dir() -> Traversable:
+    import importlib.resources
+
     return importlib.resources.files("watchlists").joinpath("data", "watchlists")
 
 
@@ -825,6 +846,8 @@ def load_watchlist(name_or_path: str | os.PathLike[str]) -> Watchlist:
 def _load_bundled(name: str) -> Watchlist:
     names = bundled_watchlists()
     if name not in names:
+        import difflib  # error path only
+
         close = difflib.get_close_matches(name[:100], names, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise DefinitionError(
@@ -882,9 +905,9 @@ def safe_filename(name: str) -> str:
         raise TypeError(f"name must be a str, got {_type_name(name)}")
     if (
         len(name) <= _STEM_MAX
-        and _PLAIN_STEM.fullmatch(name)
+        and _compiled(_PLAIN_STEM).fullmatch(name)
         and name not in _WINDOWS_RESERVED
-        and not _HASHED_STEM.search(name)
+        and not _compiled(_HASHED_STEM).search(name)
     ):
         return name
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
@@ -896,5 +919,5 @@ def safe_filename(name: str) -> str:
 
 _STEM_MAX = 80
 _HASH_DIGITS = 10
-_PLAIN_STEM = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_HASHED_STEM = re.compile(rf"-[0-9a-f]{{{_HASH_DIGITS}}}$")
+_PLAIN_STEM = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_HASHED_STEM = rf"-[0-9a-f]{{{_HASH_DIGITS}}}$"

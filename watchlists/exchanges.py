@@ -55,7 +55,6 @@ anything else                   90     120  no table entry: conservative default
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 
 __all__ = [
@@ -280,6 +279,8 @@ def by_code(code: str) -> Exchange:
     try:
         return _BY_CODE[code]
     except KeyError:
+        import difflib  # only an unknown code needs it
+
         close = difflib.get_close_matches(str(code).upper(), sorted(EXCHANGE_CODES), n=3)
         hint = f"; close matches: {', '.join(close)}" if close else ""
         raise KeyError(f"unknown exchange code {code!r}{hint}") from None

@@ -42,7 +42,6 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from watchlists._profile_loading import _read_user
 from watchlists.errors import DataFileError
 from watchlists.providers import PRICE_COLUMNS
 from watchlists.records import _show, check_currency, check_symbol, check_text, parse_date
@@ -162,6 +161,8 @@ def _read_rows(
     """
     fname = str(Path(path))
     try:
+        from watchlists._profile_loading import _read_user
+
         text, fname = _read_user(path)
     except DataFileError as exc:
         cause = exc.__cause__

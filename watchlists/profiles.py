@@ -35,23 +35,10 @@ import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from watchlists._profile_loading import (
-    _KINDS,
-    COMPANY_COLUMNS,
-    FACT_COLUMNS,
-    QUOTE_COLUMNS,
-    TARGET_COLUMNS,
-    _keys_of,
-    _PathLike,
-    _read_user,
-    _suggest,
-    _Universe,
-)
-from watchlists._user_data import _USER_FILES, _Bundle, _bundle, _Stat, _stat, _user_merged
 from watchlists.records import (
     AnalystTarget,
     Company,
@@ -61,6 +48,14 @@ from watchlists.records import (
     as_date,
     period_bounds,
 )
+
+if TYPE_CHECKING:
+    from watchlists._profile_loading import _PathLike, _Universe
+    from watchlists._user_data import _Bundle, _Stat
+
+# :mod:`watchlists._profile_loading` and :mod:`watchlists._user_data` (the parsers, and
+# ``importlib.resources``, ``tomllib``) load on the first data lookup, not with
+# ``import watchlists``.
 
 __all__ = [
     "companies",
@@ -104,12 +99,16 @@ def user_data_dir() -> Path:
 
 def _state() -> tuple[str, tuple[_Stat, ...]]:
     """The current user data dir and the stat of each user file in it (the cache key)."""
+    from watchlists._user_data import _USER_FILES, _stat
+
     d = str(user_data_dir())
     return d, tuple(_stat(os.path.join(d, n)) for n in _USER_FILES)
 
 
 def _merged() -> _Bundle:
     """Bundled data plus the current user data dir's, validated together on first use."""
+    from watchlists._user_data import _bundle, _user_merged
+
     d, stats = _state()
     if all(st is None for st in stats):
         return _bundle()
@@ -122,6 +121,8 @@ def _universe() -> _Universe:
 
 def _pick(kind: str, keep: Callable[[Any], bool]) -> tuple[list[Any], list[str] | None]:
     """Records of ``kind`` passing ``keep``, and their origins (``None``: no user records)."""
+    from watchlists._user_data import _bundle
+
     recs, n = _merged().records[kind], len(_bundle().records[kind])
     picked = [(r, "user" if i >= n else "bundled") for i, r in enumerate(recs) if keep(r)]
     origins = [o for _, o in picked] if n < len(recs) else None
@@ -138,6 +139,8 @@ def _with_origin(df: pd.DataFrame, origins: list[str] | None) -> pd.DataFrame:
 # ------------------------------------------------------------------ user files
 def _load_user(kind: str, path: _PathLike) -> tuple[Any, ...]:
     """Records of ``kind`` in the user CSV ``path``, validated against all companies."""
+    from watchlists._profile_loading import _KINDS, _read_user
+
     text, fname = _read_user(path)
     return _KINDS[kind].load(_universe(), text, fname)[0]
 
@@ -175,6 +178,8 @@ def company(key: str) -> Company:
     u = _universe()
     slug = u.by_key.get(key.strip().casefold())
     if slug is None:
+        from watchlists._profile_loading import _suggest
+
         hint = _suggest(key.strip(), _all_keys(u), u.by_key)
         raise KeyError(f"unknown company {key!r}" + (f"; did you mean: {hint}?" if hint else ""))
     return u.by_slug[slug]
@@ -184,6 +189,8 @@ _company = company  # the functions below take a parameter named ``company``
 
 
 def _all_keys(u: _Universe) -> list[str]:
+    from watchlists._profile_loading import _keys_of
+
     return sorted({k for c in u.companies for k in _keys_of(c)})
 
 
@@ -202,6 +209,8 @@ def listing(symbol: str) -> tuple[Company, Listing]:
     u = _universe()
     hit = u.by_symbol.get(symbol.strip().upper())
     if hit is None:
+        from watchlists._profile_loading import _suggest
+
         hint = _suggest(symbol.strip(), u.by_symbol)
         raise KeyError(f"unknown symbol {symbol!r}" + (f"; did you mean: {hint}?" if hint else ""))
     return hit
@@ -253,6 +262,8 @@ def companies() -> pd.DataFrame:
     ``primary`` (bool), ``shares_per_unit`` (ordinary shares per traded unit), and,
     when user companies are present, ``origin`` (``'bundled'`` or ``'user'``).
     """
+    from watchlists._profile_loading import COMPANY_COLUMNS
+
     u = _universe()
     rows, origins = [], []
     for i, c in enumerate(u.companies):
@@ -304,6 +315,8 @@ def targets(company: str | None = None) -> pd.DataFrame:
     ``published`` is datetime64, NaT when ``date_unknown``. The last column ``origin``
     says ``'bundled'`` or ``'user'`` (from :func:`user_data_dir`).
     """
+    from watchlists._profile_loading import TARGET_COLUMNS
+
     recs, origins = _target_pick(company)
     df = pd.DataFrame(
         [{c: getattr(t, c) for c in TARGET_COLUMNS} for t in recs], columns=list(TARGET_COLUMNS)
@@ -323,6 +336,8 @@ def facts(company: str | None = None, metric: str | None = None) -> pd.DataFrame
     ``USD``, ``shares``, ``%``, ``x``); ``asof`` is datetime64. The last column ``origin``
     says ``'bundled'`` or ``'user'``.
     """
+    from watchlists._profile_loading import FACT_COLUMNS
+
     recs, origins = _fact_pick(company, metric)
     df = pd.DataFrame(
         [{c: getattr(f, c) for c in FACT_COLUMNS} for f in recs], columns=list(FACT_COLUMNS)
@@ -339,6 +354,8 @@ def reference_quotes(symbol: str | None = None) -> pd.DataFrame:
     session, not a close), ``intraday_high``, ``ipo_price``; ``date`` is datetime64.
     The last column ``origin`` says ``'bundled'`` or ``'user'``.
     """
+    from watchlists._profile_loading import QUOTE_COLUMNS
+
     recs, origins = _quote_pick(symbol)
     df = pd.DataFrame(
         [{c: getattr(q, c) for c in QUOTE_COLUMNS} for q in recs], columns=list(QUOTE_COLUMNS)

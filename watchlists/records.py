@@ -30,6 +30,7 @@ Conventions (stated once, used everywhere):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -159,15 +160,24 @@ PERIOD_GRAMMAR = re.compile(
     r"|(?P<day>\d{4}-\d{2}-\d{2}))$"
 )
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_CURRENCY_SHAPE = re.compile(r"^[A-Z]{3}$")
-_URL = re.compile(r"^https?://[^\s;<>\"'`\x00-\x1f\x7f-\x9f]+$")
+
+@functools.cache
+def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)`` on first use, kept for the process: the private
+    patterns below are compiled when a check first needs them, not at import (the
+    ``re.compile`` calls of this module and :mod:`watchlists.definitions` cost ~1 ms)."""
+    return re.compile(pattern, flags)
+
+
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_COUNTRY = r"^[A-Z]{2}$"
+_CURRENCY_SHAPE = r"^[A-Z]{3}$"
+_URL = r"^https?://[^\s;<>\"'`\x00-\x1f\x7f-\x9f]+$"
 # Control characters no text field may hold: C0 (NUL, ESC, CR, LF, TAB...), DEL and C1.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_SYMBOL = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^.=_-]{0,23}$")
-_ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+_SYMBOL = r"^[A-Za-z0-9^][A-Za-z0-9^.=_-]{0,23}$"
+_ISIN = r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$"
 _PART_MONTHS = {
     "Q1": (1, 3),
     "Q2": (4, 6),
@@ -196,7 +206,7 @@ def check_currency(field: str, value: object) -> str:
     The one currency rule of the package; anything else raises ``ValueError`` naming
     ``field`` and the value.
     """
-    if not isinstance(value, str) or not _CURRENCY_SHAPE.match(value):
+    if not isinstance(value, str) or not _compiled(_CURRENCY_SHAPE).match(value):
         _fail(
             field, value, "is not an ISO 4217 currency code (three uppercase letters, e.g. 'CNY')"
         )
@@ -212,7 +222,7 @@ def check_symbol(field: str, value: object) -> str:
     starting with a letter, a digit or ``^`` (``688256.SS``, ``BABA``, ``^GSPC``,
     ``CNY=X``). Anything else raises ``ValueError`` naming ``field`` and the value.
     """
-    if not isinstance(value, str) or not _SYMBOL.match(value):
+    if not isinstance(value, str) or not _compiled(_SYMBOL).match(value):
         _fail(
             field,
             value,
@@ -257,7 +267,7 @@ def check_source_url(field: str, value: object) -> str:
         _fail(field, value, "is required: every record needs a source URL")
     parts = [p.strip() for p in value.split(" ; ")]  # type: ignore[union-attr]
     for part in parts:
-        if not _URL.match(part):
+        if not _compiled(_URL).match(part):
             _fail(
                 field,
                 value,
@@ -271,7 +281,7 @@ def check_text(field: str, value: str) -> str:
     ESC; DEL; C1): the one text rule of the package, so no data can move a terminal's
     cursor, set its title or hide text in a report. Raises ``ValueError`` naming ``field``
     and the value (``repr``)."""
-    bad = _CONTROL.search(value)
+    bad = _compiled(_CONTROL).search(value)
     if bad is not None:
         _fail(field, value, f"contains the control character {bad.group()!r}; "
               "text fields must be printable text on one line")
@@ -288,16 +298,15 @@ MAX_TOML_KEY_DEPTH = 8
 """Most dotted parts one TOML key or table header may have (``[members.assumptions]``: 2)."""
 MAX_TOML_LINE_CHARS = 16_384
 """Longest accepted line of a TOML file: a long description fits many times over."""
-_TOML_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
-_TOML_DEEP_KEY = re.compile(
-    rf"(?:[A-Za-z0-9_-]+[ \t]*\.[ \t]*){{{MAX_TOML_KEY_DEPTH},}}", re.ASCII
-)
+_TOML_STRING = r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\''
+_TOML_DEEP_KEY = rf"(?:[A-Za-z0-9_-]+[ \t]*\.[ \t]*){{{MAX_TOML_KEY_DEPTH},}}"  # with re.ASCII
 
 
 def toml_shape_problem(text: str) -> str | None:
     """Why ``text`` is refused before TOML parsing, or ``None``: a line longer than
     :data:`MAX_TOML_LINE_CHARS`, or a dotted key deeper than :data:`MAX_TOML_KEY_DEPTH`
     (``tomllib`` parses deep dotted keys in quadratic time). Linear in ``len(text)``."""
+    strings, deep_key = _compiled(_TOML_STRING), _compiled(_TOML_DEEP_KEY, re.ASCII)
     in_multiline: str | None = None
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_TOML_LINE_CHARS:
@@ -312,7 +321,7 @@ def toml_shape_problem(text: str) -> str | None:
                 in_multiline = quote
                 line = line.split(quote, 1)[0]
                 break
-        if _TOML_DEEP_KEY.search(_TOML_STRING.sub("s", line).split("#", 1)[0]):
+        if deep_key.search(strings.sub("s", line).split("#", 1)[0]):
             return (f"line {number} has a dotted key of more than {MAX_TOML_KEY_DEPTH} "
                     "parts; refused before parsing")
     return None
@@ -337,7 +346,7 @@ def _check_date(field: str, value: object) -> None:
 
 def parse_date(field: str, text: str) -> date:
     """Parse a strict ``YYYY-MM-DD`` string, naming ``field`` on failure."""
-    if not _ISO_DATE.match(text):
+    if not _compiled(_ISO_DATE).match(text):
         _fail(field, text, "is not a date in YYYY-MM-DD form")
     try:
         return date.fromisoformat(text)
@@ -411,7 +420,8 @@ class Listing:
         if not isinstance(self.primary, bool):
             _fail("primary", self.primary, "must be true or false")
         _check_number("shares_per_unit", self.shares_per_unit, positive=True)
-        if self.isin is not None and not (isinstance(self.isin, str) and _ISIN.match(self.isin)):
+        if self.isin is not None and not (isinstance(self.isin, str)
+                                          and _compiled(_ISIN).match(self.isin)):
             _fail("isin", self.isin, "is not an ISIN (2 letters, 9 alphanumerics, 1 digit)")
         if self.source_url is not None:
             check_source_url("source_url", self.source_url)
@@ -437,12 +447,12 @@ class Company:
     source_url: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.slug, str) or not _SLUG.match(self.slug):
+        if not isinstance(self.slug, str) or not _compiled(_SLUG).match(self.slug):
             _fail("slug", self.slug, "must be lowercase [a-z0-9-] (e.g. 'moore-threads')")
         _check_str("name", self.name)
         _check_str("legal_name", self.legal_name)
         _check_str("local_name", self.local_name, empty_ok=True)
-        if not isinstance(self.country, str) or not _COUNTRY.match(self.country):
+        if not isinstance(self.country, str) or not _compiled(_COUNTRY).match(self.country):
             _fail("country", self.country, "is not an ISO 3166 alpha-2 code (e.g. 'CN', 'US')")
         if self.role is not None:  # the AI-chain role of the bundled data; optional
             _check_choice("role", self.role, ROLES)

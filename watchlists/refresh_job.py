@@ -32,8 +32,6 @@ broken watchlist file) raises, before any call is made.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import html
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -129,6 +127,8 @@ class RefreshReport:
                 f"{self.failed} failed")
 
     def _repr_html_(self) -> str:
+        import html
+
         head = (f"<p>refresh at {html.escape(self.now.isoformat(timespec='seconds'))}: "
                 f"{html.escape(self.summary)}</p>")
         return head + self.table._repr_html_()  # type: ignore[operator]
@@ -286,6 +286,8 @@ def _company_symbols(item: str, bundled: list[str]) -> list[str] | None:
     except KeyError as exc:
         if item.startswith("^") or "=" in item:
             return None
+        import difflib
+
         close = difflib.get_close_matches(item[:100], bundled, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         ours = str(exc.args[0]) if exc.args else f"unknown company {item!r}"

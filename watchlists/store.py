@@ -30,10 +30,9 @@ import contextlib
 import datetime as dt
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -56,6 +55,9 @@ from watchlists._price_blocks import (
 from watchlists._store_company import COMPANY_SCHEMA, COMPANY_TABLES
 from watchlists.errors import StoreError
 from watchlists.records import as_date
+
+if TYPE_CHECKING:
+    import sqlite3  # imported by the functions that connect or catch its errors
 
 __all__ = ["SCHEMA_VERSION", "STORE_FILENAME", "PriceMerge", "Store", "default_home",
            "open_store"]
@@ -276,6 +278,8 @@ class Store:
             raise self._not_a_store("file is not a database")
 
     def _connect(self) -> sqlite3.Connection:
+        import sqlite3
+
         try:
             conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=True)
@@ -829,6 +833,8 @@ def _text(value: object) -> str | None:
 
 @contextlib.contextmanager
 def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    import sqlite3
+
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
@@ -849,6 +855,8 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
+    import sqlite3
+
     if conn.in_transaction:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
