@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .snapshots import Snapshot
 
 __all__ = ["basket_chart", "chart_notes", "data_uri", "drawdown_chart",
-           "price_target_chart", "upside_chart"]
+           "price_target_chart", "report_charts", "upside_chart"]
 
 
 
@@ -112,9 +112,10 @@ def _panels(snap: Snapshot) -> tuple[list, int]:
 def chart_notes(snap: Snapshot) -> dict[str, str | None]:
     """What each chart leaves out of a large watchlist, for the report's captions
     (``None`` when the chart shows every member it could)."""
-    _, bars = _upside_data(snap)
-    _, panels = _panels(snap)
-    lines = len(_drawdown_members(snap))
+    return _notes(_upside_data(snap)[1], _panels(snap)[1], len(_drawdown_members(snap)))
+
+
+def _notes(bars: int, panels: int, lines: int) -> dict[str, str | None]:
     half = MAX_BARS // 2
     return {
         "upside": None if bars <= MAX_BARS else
@@ -130,6 +131,23 @@ def chart_notes(snap: Snapshot) -> dict[str, str | None]:
     }
 
 
+def report_charts(snap: Snapshot) -> dict[str, tuple[bytes | None, str | None]]:
+    """Every chart of the watchlist report with its caption note, keyed ``upside``,
+    ``price_target``, ``drawdown`` and ``basket``: the same as calling each chart and
+    :func:`chart_notes`, with what they share (which members each draws) worked out
+    once."""
+    upside, bars = _upside_data(snap)
+    panels, n_panels = _panels(snap)
+    members = _drawdown_members(snap)
+    notes = _notes(bars, n_panels, len(members))
+    return {
+        "upside": (_upside_svg(snap, upside), notes["upside"]),
+        "price_target": (_price_target_svg(snap, panels), notes["price_target"]),
+        "drawdown": (_drawdown_svg(snap, members), notes["drawdown"]),
+        "basket": (basket_chart(snap), None),
+    }
+
+
 def _legend_height(chart: Chart, entries: list[Legend], left: float, right: float) -> float:
     """The height a legend of ``entries`` takes between ``left`` and ``right``."""
     probe = Chart(chart.width, 0)
@@ -139,7 +157,10 @@ def _legend_height(chart: Chart, entries: list[Legend], left: float, right: floa
 def upside_chart(snap: Snapshot) -> bytes | None:
     """Horizontal bars: consensus upside and the min-upside bound, per member (at most
     :data:`MAX_BARS`, see :func:`chart_notes`), each bar labelled with its value."""
-    data, _ = _upside_data(snap)
+    return _upside_svg(snap, _upside_data(snap)[0])
+
+
+def _upside_svg(snap: Snapshot, data: pd.DataFrame) -> bytes | None:
     if data.empty:
         return None
     n = len(data)
@@ -197,8 +218,11 @@ def price_target_chart(snap: Snapshot) -> bytes | None:
     before ``asof``) are drawn as dated points (closes as dots, intraday highs as
     triangles), and the panel says so. Reads only the snapshot.
     """
+    return _price_target_svg(snap, _panels(snap)[0])
+
+
+def _price_target_svg(snap: Snapshot, panels: list) -> bytes | None:
     asof = pd.Timestamp(snap.asof)
-    panels, _ = _panels(snap)
     if not panels:
         return None
     cols = 2 if len(panels) > 1 else 1
@@ -321,8 +345,11 @@ def drawdown_chart(snap: Snapshot) -> bytes | None:
     with at least 20 stored closes in the year to ``asof``: one line each up to
     :data:`MAX_LINES` members, else the median and the 10th–90th percentile band, with
     the deepest current drawdowns as lines."""
+    return _drawdown_svg(snap, _drawdown_members(snap))
+
+
+def _drawdown_svg(snap: Snapshot, members: list[str]) -> bytes | None:
     hist = snap.history
-    members = _drawdown_members(snap)
     if not members:
         return None
     closes = hist[members]

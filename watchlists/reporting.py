@@ -356,17 +356,17 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     if charts:
         from . import charts as ch
 
-        _data_uri = ch.data_uri
-        notes = ch.chart_notes(snap)  # what a chart of a large watchlist leaves out
+        drawn = ch.report_charts(snap)  # with what a chart of a large watchlist leaves out
         figures = [
-            {"title": "Upside to analyst targets", "alt": "upside chart",
-             "src": _data_uri(ch.upside_chart(snap)), "note": notes["upside"]},
-            {"title": "Price against each broker's current target", "alt": "price and targets",
-             "src": _data_uri(ch.price_target_chart(snap)), "note": notes["price_target"]},
-            {"title": "Drawdown from the running high", "alt": "drawdown chart",
-             "src": _data_uri(ch.drawdown_chart(snap)), "note": notes["drawdown"]},
-            {"title": "Basket against the benchmark", "alt": "basket chart",
-             "src": _data_uri(ch.basket_chart(snap)), "note": None},
+            {"title": title, "alt": alt, "src": ch.data_uri(drawn[key][0]),
+             "note": drawn[key][1]}
+            for key, title, alt in (
+                ("upside", "Upside to analyst targets", "upside chart"),
+                ("price_target", "Price against each broker's current target",
+                 "price and targets"),
+                ("drawdown", "Drawdown from the running high", "drawdown chart"),
+                ("basket", "Basket against the benchmark", "basket chart"),
+            )
         ]
     listed = table[table["symbol"].notna()]
     summary = (f"{len(table)} members · {int(listed['stale'].sum())} stale · "

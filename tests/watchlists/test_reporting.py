@@ -238,3 +238,16 @@ def test_snapshot_not_mutated_by_rendering(snap):
     render_markdown(snap), render_html(snap, charts=False), render_csv(snap), render_json(snap)
     assert snap.table.equals(before)
     assert snap.targets.equals(targets_before)
+
+
+def test_report_charts_equal_each_chart_and_its_note(seeded_snap):
+    from watchlists import charts as ch
+
+    drawn = ch.report_charts(seeded_snap)
+    notes = ch.chart_notes(seeded_snap)
+    single = {"upside": ch.upside_chart, "price_target": ch.price_target_chart,
+              "drawdown": ch.drawdown_chart, "basket": ch.basket_chart}
+    assert list(drawn) == list(single)
+    for key, draw in single.items():
+        assert drawn[key] == (draw(seeded_snap), notes.get(key)), key
+    assert all(svg is not None for svg, _ in drawn.values())
