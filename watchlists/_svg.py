@@ -266,9 +266,7 @@ class Chart:
     def _swatch(self, e: Legend, x: float, y: float) -> None:
         mid = f'{_num(x + 14)}'
         if e.kind == "line":
-            dash = f' stroke-dasharray="{e.dash}"' if e.dash else ""
-            self.parts.append(f'<line x1="{_num(x)}" y1="{_num(y)}" x2="{_num(x + 28)}" '
-                              f'y2="{_num(y)}" stroke="{e.color}" stroke-width="2"{dash}/>')
+            self.parts.append(_segment(x, y, x + 28, y, e.color, width=2, dash=e.dash))
         elif e.kind in ("bar", "band"):
             fill = f"url(#{self.hatch(e.color)})" if e.hatch else e.color
             op = f' fill-opacity="{e.opacity:g}"' if e.opacity < 1 else ""
@@ -286,6 +284,16 @@ class Chart:
         body = "\n".join(self.parts)
         return (f'{head}{title}{defs}<rect width="100%" height="100%" fill="#fff"/>\n'
                 f"{body}\n</svg>\n").encode()
+
+
+def _segment(x1: float, y1: float, x2: float, y2: float, color: str, *,
+             width: float | None = None, dash: str | None = None) -> str:
+    """An SVG ``<line>`` from ``(x1, y1)`` to ``(x2, y2)`` px."""
+    extra = f' stroke-width="{width:g}"' if width is not None else ""
+    if dash:
+        extra += f' stroke-dasharray="{dash}"'
+    return (f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" '
+            f'stroke="{color}"{extra}/>')
 
 
 def _marker(kind: str, x: float, y: float, color: str, r: float) -> str:
@@ -361,18 +369,14 @@ class Panel:
     def hline(self, y: float, color: str, *, width: float = 1.0,
               dash: str | None = None) -> None:
         yv = float(self.py(y))
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.marks.append(f'<line x1="{_num(self.left)}" y1="{_num(yv)}" '
-                          f'x2="{_num(self.left + self.width)}" y2="{_num(yv)}" '
-                          f'stroke="{color}" stroke-width="{width:g}"{extra}/>')
+        self.marks.append(_segment(self.left, yv, self.left + self.width, yv, color,
+                                   width=width, dash=dash))
 
     def vline(self, x: float, color: str, *, width: float = 1.0,
               dash: str | None = None) -> None:
         xv = float(self.px(x))
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.marks.append(f'<line x1="{_num(xv)}" y1="{_num(self.top)}" x2="{_num(xv)}" '
-                          f'y2="{_num(self.top + self.height)}" stroke="{color}" '
-                          f'stroke-width="{width:g}"{extra}/>')
+        self.marks.append(_segment(xv, self.top, xv, self.top + self.height, color,
+                                   width=width, dash=dash))
 
     def hbar(self, y: float, x0: float, x1: float, half: float, fill: str, *,
              tip: str | None = None) -> None:
@@ -420,10 +424,8 @@ class Panel:
                 if not (L - 0.5 <= xv <= L + W + 0.5):
                     continue
                 if grid:
-                    out.append(f'<line x1="{_num(xv)}" y1="{_num(T)}" x2="{_num(xv)}" '
-                               f'y2="{_num(T + H)}" stroke="{GRID}"/>')
-                out.append(f'<line x1="{_num(xv)}" y1="{_num(T + H)}" x2="{_num(xv)}" '
-                           f'y2="{_num(T + H + 4)}" stroke="{MUTED}"/>')
+                    out.append(_segment(xv, T, xv, T + H, GRID))
+                out.append(_segment(xv, T + H, xv, T + H + 4, MUTED))
                 c.text(xv, T + H + 4 + SMALL, label, anchor="middle", color=MUTED)
         if yticks is not None:
             for v, label in zip(*yticks):
@@ -431,10 +433,8 @@ class Panel:
                 if not (T - 0.5 <= yv <= T + H + 0.5):
                     continue
                 if grid:
-                    out.append(f'<line x1="{_num(L)}" y1="{_num(yv)}" x2="{_num(L + W)}" '
-                               f'y2="{_num(yv)}" stroke="{GRID}"/>')
-                out.append(f'<line x1="{_num(L - 4)}" y1="{_num(yv)}" x2="{_num(L)}" '
-                           f'y2="{_num(yv)}" stroke="{MUTED}"/>')
+                    out.append(_segment(L, yv, L + W, yv, GRID))
+                out.append(_segment(L - 4, yv, L, yv, MUTED))
                 c.text(L - 6, yv + SMALL * 0.35, label, anchor="end", color=MUTED)
         for v, label in ylabels or ():
             yv = float(self.py(v))
