@@ -9,8 +9,8 @@ Quick start::
 
 Data flows one way: providers fill the store; :func:`snapshot` reads the store and
 the bundled reference data as of a date, calls :mod:`valuation`, and returns one
-table; reports only format it. Importing this package loads no yfinance,
-statsmodels or matplotlib.
+table; reports only format it (their charts are SVG, drawn without a plotting
+library). Importing this package loads no yfinance, statsmodels or exchange_calendars.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 # Public names → the submodule that defines them. Submodules are imported on first
 # use (PEP 562), so ``import watchlists`` stays cheap for a cron job that only needs
 # the CLI, and a notebook pays for what it touches. Nothing here imports yfinance,
-# statsmodels or matplotlib; those load inside the functions that need them.
+# statsmodels or exchange_calendars; those load inside the functions that need them.
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
         ("Assumptions", "Member", "Watchlist", "bundled_watchlists", "load_watchlist",
