@@ -442,7 +442,7 @@ def _cmd_spheres(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     pair = args.watchlists or ["china-ai-compute", "western-ai-compute"]
     now = _now()
     day = parse_asof(args.asof, now)
-    brk = None if args.break_date is None else parse_asof(args.break_date, now)
+    brk = None if args.break_date is None else parse_asof(args.break_date, now, "--break")
     out = _TerminalSafe(out)  # type: ignore[assignment]
     with _open_store(args.home) as store:
         try:

@@ -155,11 +155,11 @@ def _utc(now: dt.datetime | None) -> dt.datetime:
     return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
 
 
-def parse_asof(asof: object, now: dt.datetime) -> dt.date:
+def parse_asof(asof: object, now: dt.datetime, field: str = "asof") -> dt.date:
     """Validate ``asof`` (date, ISO string or None = today) against ``now``.
 
-    Raises ``ValueError`` naming the value for an unparsable date, a date in the
-    future, or a date before 2000-01-01 (before any data this library holds).
+    Raises ``ValueError`` naming ``field`` and the value for an unparsable date, a date
+    in the future, or a date before 2000-01-01 (before any data this library holds).
     """
     today = now.astimezone(dt.UTC).date()
     if asof is None:
@@ -170,19 +170,20 @@ def parse_asof(asof: object, now: dt.datetime) -> dt.date:
             day = dt.date.fromisoformat(text)
         except ValueError:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                raise ValueError(f"asof {asof!r} is in ISO format but is not a date on the "
+                raise ValueError(f"{field} {asof!r} is in ISO format but is not a date on the "
                                  "calendar") from None
-            raise ValueError(f"asof {asof!r} is not a date in ISO format (YYYY-MM-DD)") from None
+            raise ValueError(f"{field} {asof!r} is not a date in ISO format (YYYY-MM-DD)"
+                             ) from None
     else:
-        day = as_date("asof", asof)
+        day = as_date(field, asof)
     # The latest date anywhere on Earth (UTC+14) may already be tomorrow in UTC: a date is
     # in the future only when no exchange's clock has reached it yet.
     latest = (now.astimezone(dt.UTC) + dt.timedelta(hours=14)).date()
     if day > latest:
-        raise ValueError(f"asof {day.isoformat()} is in the future (today is {today.isoformat()}"
-                         " in UTC)")
+        raise ValueError(f"{field} {day.isoformat()} is in the future (today is "
+                         f"{today.isoformat()} in UTC)")
     if day < dt.date(2000, 1, 1):
-        raise ValueError(f"asof {day.isoformat()} is before any data (2000-01-01)")
+        raise ValueError(f"{field} {day.isoformat()} is before any data (2000-01-01)")
     return day
 
 

@@ -43,7 +43,9 @@ def test_spheres_command_prints_the_summary_and_writes_a_report(spheres_home, tm
 def test_spheres_bad_input(spheres_home):
     assert run("--home", spheres_home, "spheres", "china-ai-compute")[0] == 2
     code, _, err = run("--home", spheres_home, "spheres", "--break", "2025-13-01")
-    assert code == 2 and "2025-13-01" in err
+    assert code == 2 and "--break '2025-13-01'" in err  # the option named, not "asof"
+    code, _, err = run("--home", spheres_home, "spheres", "--break", "notadate")
+    assert code == 2 and "--break 'notadate' is not a date" in err
     code, _, err = run("--home", spheres_home, "spheres", "--window", "1")
     assert code == 2 and "window" in err
 
