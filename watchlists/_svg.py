@@ -172,7 +172,7 @@ def data_range(*arrays: Any, margin: float = 0.05, include: Sequence[float] = ()
 @dataclass
 class Legend:
     """One legend entry: its label and how its swatch is drawn (``line``, ``bar``,
-    ``band`` or a marker ``o``/``^``), with colour, dash and hatch."""
+    ``band`` or a marker ``o``/``^``), with colour, dash, hatch and line width."""
 
     label: str
     kind: str
@@ -180,6 +180,8 @@ class Legend:
     dash: str | None = None
     hatch: bool = False
     opacity: float = 1.0
+    width: float = 1.2
+    """Stroke width of the line the entry stands for (px)."""
 
 
 @dataclass

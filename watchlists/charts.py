@@ -175,12 +175,14 @@ def _upside_svg(snap: Snapshot, data: pd.DataFrame) -> bytes | None:
     width = 1000.0
     room = min(330.0, max(text_width(s, BASE) for s in labels) + 4)
     left, right, top = room + 18, 24.0, 50.0
-    plot_h = 46.0 * n
-    entries = [e for e, v in ((Legend("consensus mean target vs price", "bar", "#2b6cb0"),
-                               cons),
-                              (Legend("lower bound of a min-upside claim (at least this much)",
-                                      "bar", "#dd6b20", hatch=True), bound))
-               if np.isfinite(v).any()]  # only what is drawn
+    kinds = [(e, v) for e, v in ((Legend("consensus mean target vs price", "bar", "#2b6cb0"),
+                                  cons),
+                                 (Legend("lower bound of a min-upside claim (at least this "
+                                         "much)", "bar", "#dd6b20", hatch=True), bound))
+             if np.isfinite(v).any()]  # only what is drawn
+    entries = [e for e, _ in kinds]
+    pair = len(kinds) == 2  # two bars per member; else one, centred
+    plot_h = (46.0 if pair else 30.0) * n
     chart = Chart(width, 0, alt=f"Upside to analyst targets as of {snap.asof.isoformat()}")
     legend_h = _legend_height(chart, entries, 10, width - 10)
     chart.height = top + plot_h + 62 + legend_h
@@ -194,11 +196,13 @@ def _upside_svg(snap: Snapshot, data: pd.DataFrame) -> bytes | None:
                                       (bound[k], -0.2, hatch, "min-upside bound")):
             if not math.isfinite(value):
                 continue
+            dy, half = (dy, 0.19) if pair else (0.0, 0.3)
             text = f"{value:+.1f}%".replace("-", "−")
-            panel.hbar(k + dy, 0.0, value, 0.19, fill, tip=f"{labels[k]}: {what} {text}")
+            panel.hbar(k + dy, 0.0, value, half, fill, tip=f"{labels[k]}: {what} {text}")
             x = float(panel.px(value)) - panel.left
             shift = 4 if value >= 0 else -4 - text_width(text, SMALL)
-            panel.note(x + shift, k + dy - 0.12, text)
+            # the value's label level with its bar
+            panel.note(x + shift, k + dy - (0.12 if pair else 0.2), text)
     panel.vline(0.0, "#000000", width=0.8)
     panel.axes(xticks=xticks, ylabels=[(k, s) for k, s in enumerate(labels)],
                xlabel="upside from price (%)", label_room=room)
@@ -282,8 +286,8 @@ def _price_target_svg(snap: Snapshot, panels: list) -> bytes | None:
         cx, cy = 10 + (k % cols) * cell_w, top0 + (k // cols) * cell_h
         pl = cx + left_room
         pw = cell_w - left_room - 16
-        chart.lines_of_text(pl + pw / 2, cy + 22, [f"{_label(row)} [{row['currency']}]",
-                                                  what],
+        ccy = row["currency"] if isinstance(row["currency"], str) else "currency unknown"
+        chart.lines_of_text(pl + pw / 2, cy + 22, [f"{_label(row)} [{ccy}]", what],
                             size=BASE, room=pw)
         panel = Panel(chart, pl, cy + 56, pw, plot_h, x=xr, y=yr)
         if len(hist) >= 2:
@@ -332,8 +336,7 @@ def _line_chart(title: str, alt: str, x_days: Any, series: list[tuple[Any, Any, 
     if band:
         panel.band(x_days, band[0], band[1], band[2].color, opacity=band[2].opacity)
     for x, v, e in series:
-        panel.line(x, v, e.color, width=1.6 if e.label.startswith("median") else 1.2,
-                   dash=e.dash)
+        panel.line(x, v, e.color, width=e.width, dash=e.dash)
     panel.hline(ref, ref_color, width=0.7)
     panel.axes(xticks=_date_ticks(panel), yticks=yticks, ylabel=ylabel)
     chart.legend(entries, top + plot_h + 44)
@@ -363,7 +366,7 @@ def _drawdown_svg(snap: Snapshot, members: list[str]) -> bytes | None:
         band = (pct.quantile(0.1, axis=1).to_numpy(), pct.quantile(0.9, axis=1).to_numpy(),
                 Legend(f"10th–90th percentile of {len(members)} members", "band", "#bee3f8"))
         series.append((days(pct.index), pct.median(axis=1).to_numpy(),
-                       Legend("median member", "line", "#2b6cb0")))
+                       Legend("median member", "line", "#1a202c", width=2.0)))  # no cycle colour
         drawn = list(dd.ffill().iloc[-1].sort_values(kind="stable").index[:_DEEPEST])
     for k, sym in enumerate(drawn):
         s = pct[sym].dropna()
@@ -385,7 +388,7 @@ def basket_chart(snap: Snapshot) -> bytes | None:
     basket = rebased.mean(axis=1)
     series = [(days(basket.index), basket.to_numpy(),
                Legend(f"equal-weight basket ({len(members)} listings, local currency)",
-                      "line", "#2b6cb0"))]
+                      "line", "#2b6cb0", width=1.6))]
     bench = snap.watchlist.benchmark
     if bench and bench in hist.columns and hist[bench].notna().sum() > 1:
         b = hist[bench].dropna()

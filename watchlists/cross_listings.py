@@ -462,9 +462,10 @@ def premium_chart(result: CrossListing) -> bytes | None:
     last = result.latest
     title = (f"{result.name}: {result.a.symbol} over {result.b.symbol}, per share in "
              f"{result.a.currency} (to {last.date.date() if last.date else 'n/a'})")
-    series = [(x, (h["premium"] * 100).to_numpy(), Legend("premium", "line", "#1f77b4")),
+    series = [(x, (h["premium"] * 100).to_numpy(), Legend("premium", "line", "#1f77b4", width=1.4)),
               (x, (h["mean"] * 100).to_numpy(),
-               Legend(f"{result.window}-session mean", "line", "#555555", dash="6 3"))]
+               Legend(f"{result.window}-session mean", "line", "#555555", dash="6 3",
+                      width=1.0))]
     band = (lo.to_numpy(), hi.to_numpy(),
             Legend("mean ± 2σ", "band", "#1f77b4", opacity=0.15))
     return _line_chart(title, title, x, series, band=band, ref=0.0, ylabel="premium, %",

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _svg_checks import svg_size
+from _svg_checks import svg_size, svg_text
 
 from benchmarks.bench_report import (
     ASOF,
@@ -112,6 +112,9 @@ def test_large_watchlist_html_stays_readable(synthetic):
     for _, src in images:
         width, height = svg_size(src)
         assert width <= 1200 and height <= 3000, (width, height)
+        words = set(re.findall(r"[A-Za-z]+", svg_text(src)))
+        assert not words & {"None", "nan", "NaN", "NaT"}, src  # unknown is said in words
+    assert "[currency unknown]" in svg_text(images[1][1])  # bare members, no profile
     assert f"{MAX_PANELS} of 50 members with current targets shown" in page
     assert "40 of " in page and "members shown" in page  # the upside chart's caption
     assert f"{N} members: the median and the 10th–90th percentile band" in page
