@@ -277,3 +277,35 @@ def test_property_follow_changes_which_target_not_which_brokers(t, kw):
     assert sorted(f.table["broker"]) == sorted(e.table["broker"])
     assert f.stale == e.stale
     assert f.undated <= e.undated
+
+
+@settings(deadline=None, max_examples=200)
+@given(tables(), options, st.booleans())
+def test_property_plain_python_path_equals_the_pandas_path(t, kw, spaced):
+    """consensus orders plain rows (string brokers, naive dates) in Python; the pandas
+    path (any other row) must give the very same result: statistics, warnings, rows,
+    table (values, dtypes, index) and errors."""
+    import valuation.targets as vt
+
+    if spaced:  # half the cases with a space in a broker name (it sorts before letters)
+        t = t.assign(broker=t["broker"].map({"A": "A x", "B": "A", "C": "C"}))
+
+    def run():
+        try:
+            return consensus(t, **kw), None
+        except (TypeError, ValueError) as exc:
+            return None, repr(exc)
+
+    fast, fast_err = run()
+    vt._PLAIN_PATHS = False
+    try:
+        slow, slow_err = run()
+    finally:
+        vt._PLAIN_PATHS = True
+    assert fast_err == slow_err
+    if fast is None:
+        return
+    _same_stats(fast, slow)
+    assert fast.warnings == slow.warnings
+    pd.testing.assert_frame_equal(fast.rows, slow.rows)
+    pd.testing.assert_frame_equal(fast.table, slow.table)
