@@ -229,16 +229,19 @@ def _build(name: str):
     instead of pandas' default 1970–2200 (about two thirds of the build of XHKG or XNYS):
     a holiday outside the range cannot move a session inside it, so sessions and closes are
     the same (tests/watchlists/test_first_report_speed_calendars.py checks this). Falls
-    back to ``get_calendar`` when the calendar's class cannot be found.
+    back to ``get_calendar`` when the calendar's class cannot be found, or when it defines
+    its own ``day`` (XKRX, XBOM and XMOS add special weekmasks there), which this would
+    otherwise replace.
     """
+    import inspect
+
     import exchange_calendars as xcals
     from exchange_calendars.calendar_utils import _default_calendar_factories
     from exchange_calendars.exchange_calendar import ExchangeCalendar
 
     base = _default_calendar_factories.get(name)
     if not (isinstance(base, type) and issubclass(base, ExchangeCalendar)
-            and isinstance(base.__dict__.get("day", ExchangeCalendar.__dict__.get("day")),
-                           functools.cached_property)):
+            and inspect.getattr_static(base, "day") is ExchangeCalendar.__dict__.get("day")):
         return xcals.get_calendar(name)
     return _windowed_day(base)()
 
