@@ -148,12 +148,6 @@ def report_charts(snap: Snapshot) -> dict[str, tuple[bytes | None, str | None]]:
     }
 
 
-def _legend_height(chart: Chart, entries: list[Legend], left: float, right: float) -> float:
-    """The height a legend of ``entries`` takes between ``left`` and ``right``."""
-    probe = Chart(chart.width, 0)
-    return probe.legend(entries, 0.0, left=left, right=right)
-
-
 def upside_chart(snap: Snapshot) -> bytes | None:
     """Horizontal bars: consensus upside and the min-upside bound, per member (at most
     :data:`MAX_BARS`, see :func:`chart_notes`), each bar labelled with its value."""
@@ -184,8 +178,6 @@ def _upside_svg(snap: Snapshot, data: pd.DataFrame) -> bytes | None:
     pair = len(kinds) == 2  # two bars per member; else one, centred
     plot_h = (46.0 if pair else 30.0) * n
     chart = Chart(width, 0, alt=f"Upside to analyst targets as of {snap.asof.isoformat()}")
-    legend_h = _legend_height(chart, entries, 10, width - 10)
-    chart.height = top + plot_h + 62 + legend_h
     chart.text(width / 2, 30, f"Upside to analyst targets as of {snap.asof.isoformat()}",
                size=TITLE, anchor="middle", weight="600")
     panel = Panel(chart, left, top, width - left - right, plot_h, x=(lo, hi),
@@ -206,7 +198,7 @@ def _upside_svg(snap: Snapshot, data: pd.DataFrame) -> bytes | None:
     panel.vline(0.0, "#000000", width=0.8)
     panel.axes(xticks=xticks, ylabels=[(k, s) for k, s in enumerate(labels)],
                xlabel="upside from price (%)", label_room=room)
-    chart.legend(entries, top + plot_h + 62)
+    chart.height = chart.legend(entries, top + plot_h + 62)  # the legend ends the image
     return chart.svg()
 
 
@@ -276,11 +268,9 @@ def _price_target_svg(snap: Snapshot, panels: list) -> bytes | None:
                               dash="2 3"))
     title = f"Price against each broker's current target, to {snap.asof.isoformat()}"
     chart = Chart(width, 0, alt=title)
-    legend_h = _legend_height(chart, entries, 10, width - 10)
-    top0 = 46.0 + legend_h
-    chart.height = top0 + rows * cell_h + 10
     chart.text(width / 2, 28, title, size=TITLE, anchor="middle", weight="600")
-    chart.legend(entries, 46.0)
+    top0 = chart.legend(entries, 46.0)  # the panels start below the legend
+    chart.height = top0 + rows * cell_h + 10
     cell_w = (width - 20) / cols
     for k, (row, hist, quotes, levels, x, y, xr, yr, what, yticks) in enumerate(drawn):
         cx, cy = 10 + (k % cols) * cell_w, top0 + (k // cols) * cell_h
@@ -325,9 +315,7 @@ def _line_chart(title: str, alt: str, x_days: Any, series: list[tuple[Any, Any, 
     left = y_tick_room(yticks) + (34 if ylabel else 12)
     entries = [e for _, _, e in series] + ([band[2]] if band else [])
     chart = Chart(width, 0, alt=alt)
-    legend_h = _legend_height(chart, entries, 10, width - 10)
     top = 46.0
-    chart.height = top + plot_h + 44 + legend_h
     chart.text(width / 2, 28, title, size=title_size, anchor="middle", weight="600",
                room=width - 20)
     xs = [x for x, _, _ in series] + ([x_days] if band else [])
@@ -339,7 +327,7 @@ def _line_chart(title: str, alt: str, x_days: Any, series: list[tuple[Any, Any, 
         panel.line(x, v, e.color, width=e.width, dash=e.dash)
     panel.hline(ref, ref_color, width=0.7)
     panel.axes(xticks=_date_ticks(panel), yticks=yticks, ylabel=ylabel)
-    chart.legend(entries, top + plot_h + 44)
+    chart.height = chart.legend(entries, top + plot_h + 44)  # the legend ends the image
     return chart.svg()
 
 

@@ -467,7 +467,6 @@ def spheres_chart(s: Spheres) -> bytes | None:
         numeric_ticks,
         y_tick_room,
     )
-    from .charts import _legend_height
 
     width, plot_h = 800.0, 190.0
     rel = 100 * s.relative.to_numpy(dtype=float)
@@ -485,8 +484,6 @@ def spheres_chart(s: Spheres) -> bytes | None:
         entries.append(Legend(f"break date {s.break_date}", "line", "#7a1f9e", dash="6 3"))
     alt = f"Relative performance of {s.a} over {s.b}, and rolling beta and correlation"
     chart = Chart(width, 0, alt=alt)
-    legend_h = _legend_height(chart, entries, 10, width - 10)
-    chart.height = 2 * (plot_h + 70) + 24 + legend_h
     titles = (f"{s.a} over {s.b}: relative performance, % ({s.currency}, to {s.asof})",
               f"Rolling {s.window}-observation beta and correlation")
     panels = []
@@ -503,7 +500,7 @@ def spheres_chart(s: Spheres) -> bytes | None:
         if s.break_date is not None:
             panel.vline(float(days([pd.Timestamp(s.break_date)])[0]), "#7a1f9e", dash="6 3")
         panel.axes(xticks=date_ticks(*xr), yticks=yticks, ylabel=ylabel)
-    chart.legend(entries, 2 * (plot_h + 70) + 10)
+    chart.height = chart.legend(entries, 2 * (plot_h + 70) + 10) + 14  # a margin below
     return chart.svg()
 
 
