@@ -60,6 +60,12 @@ def text(value: Any, empty: str = MISSING) -> str:
     return empty if _is_missing(value) else str(value)
 
 
+def member_label(row: Any) -> str:
+    """``Name (SYMBOL)`` of a snapshot row, or the name alone for an unlisted member."""
+    return f"{row['name']} ({row['symbol']})" if isinstance(row["symbol"], str) else \
+        str(row["name"])
+
+
 def price_cell(row: Any) -> str:
     """``1,369.00 CNY ⚠stale``, ``unknown`` or ``unlisted``."""
     if not isinstance(row["symbol"], str):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._display import member_label
 from ._snapshot_targets import current_views
 from ._svg import (
     BASE,
@@ -41,21 +42,12 @@ __all__ = ["basket_chart", "chart_notes", "data_uri", "drawdown_chart",
            "price_target_chart", "report_charts", "upside_chart"]
 
 
-
 def data_uri(svg: bytes | None) -> str | None:
     """An SVG chart as an ``<img src>`` data URI (None stays None)."""
     import base64
 
     return None if svg is None else \
         "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-
-
-def _label(row: pd.Series) -> str:
-    return f"{row['name']} ({row['symbol']})" if row["symbol"] else str(row["name"])
-
-
-def _date_ticks(panel: Any, max_ticks: int = 6) -> tuple[Any, list[str]]:
-    return date_ticks(*panel.x, max_ticks=max_ticks)
 
 
 MAX_BARS = 40
@@ -158,7 +150,7 @@ def _upside_svg(snap: Snapshot, data: pd.DataFrame) -> bytes | None:
     if data.empty:
         return None
     n = len(data)
-    labels = [_label(r) for _, r in data.iterrows()]
+    labels = [member_label(r) for _, r in data.iterrows()]
     cons = data["consensus_upside"].astype(float).to_numpy() * 100
     bound = data["min_target_bound_upside"].astype(float).to_numpy() * 100
     lo, hi = data_range(cons, bound, include=[0.0], margin=0.12)
@@ -277,7 +269,7 @@ def _price_target_svg(snap: Snapshot, panels: list) -> bytes | None:
         pl = cx + left_room
         pw = cell_w - left_room - 16
         ccy = row["currency"] if isinstance(row["currency"], str) else "currency unknown"
-        chart.lines_of_text(pl + pw / 2, cy + 22, [f"{_label(row)} [{ccy}]", what],
+        chart.lines_of_text(pl + pw / 2, cy + 22, [f"{member_label(row)} [{ccy}]", what],
                             size=BASE, room=pw)
         panel = Panel(chart, pl, cy + 56, pw, plot_h, x=xr, y=yr)
         if len(hist) >= 2:
@@ -290,7 +282,7 @@ def _price_target_svg(snap: Snapshot, panels: list) -> bytes | None:
             color = _PRICE if kind == "price" else _BOUND
             panel.hline(level, color, width=1.1, dash="6 3" if kind == "price" else "2 3")
             panel.note(6, level, text, color=color)
-        panel.axes(xticks=_date_ticks(panel, 6 if cols == 1 else 5), yticks=yticks)
+        panel.axes(xticks=date_ticks(*panel.x, 6 if cols == 1 else 5), yticks=yticks)
     return chart.svg()
 
 
@@ -326,7 +318,7 @@ def _line_chart(title: str, alt: str, x_days: Any, series: list[tuple[Any, Any, 
     for x, v, e in series:
         panel.line(x, v, e.color, width=e.width, dash=e.dash)
     panel.hline(ref, ref_color, width=0.7)
-    panel.axes(xticks=_date_ticks(panel), yticks=yticks, ylabel=ylabel)
+    panel.axes(xticks=date_ticks(*panel.x), yticks=yticks, ylabel=ylabel)
     chart.height = chart.legend(entries, top + plot_h + 44)  # the legend ends the image
     return chart.svg()
 

@@ -26,6 +26,7 @@ from ._display import (
     field_text,
     header_lines,
     main_rows,
+    member_label,
     num,
     pct,
     text,
@@ -281,11 +282,6 @@ def _kind(column: str) -> str:
     return "num" if column in FIELDS else "text"
 
 
-def _member_label(row: Any) -> str:
-    return f"{row['name']} ({row['symbol']})" if isinstance(row["symbol"], str) else \
-        str(row["name"])
-
-
 def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     """The view model the HTML template renders (plain strings, lists, dicts; the
     per-member rows as generators, so it renders once)."""
@@ -325,7 +321,7 @@ def _html_view(snap: Snapshot, charts: bool) -> dict[str, Any]:
     )
     detail_columns = [c for c in TABLE_COLUMNS if c not in ("warnings", "note")]
     details = (
-        {"label": _member_label(r),
+        {"label": member_label(r),
          "rows": [(c, _cell(field_text(c, r[c]), _kind(c))) for c in detail_columns]}
         for _, r in table.iterrows()
     )
