@@ -195,14 +195,18 @@ class Chart:
     parts: list[str] = field(default_factory=list)
     defs: list[str] = field(default_factory=list)
     _ids: int = 0
+    _hatches: dict[str, str] = field(default_factory=dict)
 
     def new_id(self, prefix: str) -> str:
         self._ids += 1
         return f"{prefix}{self._ids}"
 
     def hatch(self, color: str) -> str:
-        """The id of a diagonal-hatch fill pattern in ``color``."""
-        pid = self.new_id("h")
+        """The id of a diagonal-hatch fill pattern in ``color`` (one per colour: the bars
+        and their legend swatch share it)."""
+        if color in self._hatches:
+            return self._hatches[color]
+        pid = self._hatches[color] = self.new_id("h")
         self.defs.append(
             f'<pattern id="{pid}" width="6" height="6" patternUnits="userSpaceOnUse" '
             f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{color}" '
@@ -266,7 +270,6 @@ class Chart:
         return y
 
     def _swatch(self, e: Legend, x: float, y: float) -> None:
-        mid = f'{_num(x + 14)}'
         if e.kind == "line":
             self.parts.append(_segment(x, y, x + 28, y, e.color, width=2, dash=e.dash))
         elif e.kind in ("bar", "band"):
@@ -275,7 +278,7 @@ class Chart:
             self.parts.append(f'<rect x="{_num(x)}" y="{_num(y - 6)}" width="28" '
                               f'height="12" fill="{fill}"{op}/>')
         else:
-            self.parts.append(_marker(e.kind, float(mid), y, e.color, 5.0))
+            self.parts.append(_marker(e.kind, x + 14, y, e.color, 5.0))
 
     def svg(self) -> bytes:
         head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(self.width)}" '

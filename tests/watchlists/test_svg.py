@@ -141,3 +141,12 @@ def test_the_svg_declares_its_size():
     root = ET.fromstring(chart.svg())
     assert (root.get("width"), root.get("height"), root.get("viewBox")) == \
         ("200", "100", "0 0 200 100")
+
+
+def test_one_hatch_pattern_per_colour():
+    chart, _ = _chart()
+    first = chart.hatch("#dd6b20")
+    assert chart.hatch("#dd6b20") == first and chart.hatch("#123456") != first
+    chart.legend([Legend("bound", "bar", "#dd6b20", hatch=True)], 70)
+    patterns = list(parse_svg(chart.svg()).iter(SVG + "pattern"))
+    assert len(patterns) == 2  # the legend swatch reused the bars' pattern
