@@ -437,9 +437,9 @@ def _dcf_inputs(
     fx = quote.rate
     if rev_ccy != currency:
         row["revenue_fx"] = quote.basis
-        if (pd.Timestamp(asof) - quote.date).days > 7:
-            warn(f"revenue converted at {quote.basis}, {(pd.Timestamp(asof) - quote.date).days}"
-                 " days before the as-of date")
+        age = (pd.Timestamp(asof) - quote.date).days
+        if age > 7:
+            warn(f"revenue converted at {quote.basis}, {age} days before the as-of date")
     return _DCFInput(index=index, label=str(member.symbol), revenue=rev.value,
                      shares=chosen.value, price_local=price / per_unit / fx,
                      to_listing=fx * per_unit, member=member, operating_margin=margin,
