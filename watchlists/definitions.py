@@ -48,7 +48,6 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from watchlists.errors import DataFileError, DefinitionError
 from watchlists.records import (
-    _compiled,
     _show,
     check_currency,
     check_symbol,
@@ -87,7 +86,7 @@ _SOURCES: tuple[str, ...] = ("default", "watchlist", "member")
 _BUNDLED_PREFIX = "bundled:"
 _TOP_LEVEL_KEYS = ("name", "description", "benchmark", "base_currency", "assumptions", "members")
 _MEMBER_KEYS = ("company", "symbol", "note", "assumptions")
-_NAME_RE = r"[A-Za-z0-9 _.-]{1,100}"  # patterns: compiled on first use (_compiled)
+_NAME_RE = r"[A-Za-z0-9 _.-]{1,100}"  # patterns: compiled on first use (by re)
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)]
 )
@@ -342,7 +341,7 @@ def _by_rule(check: Callable[[str, object], str], name: str, value: object) -> s
 
 def _check_name(value: object) -> str:
     value = _nonempty_str("name", value)
-    if not _compiled(_NAME_RE).fullmatch(value) or value.startswith(".") or ".." in value:
+    if not re.fullmatch(_NAME_RE, value) or value.startswith(".") or ".." in value:
         raise DefinitionError(
             f"name {_show(value)} must be 1-100 characters from A-Z a-z 0-9 space _ . - "
             "(no path separators, no '..', not starting with '.'): it becomes a file name"
@@ -905,9 +904,9 @@ def safe_filename(name: str) -> str:
         raise TypeError(f"name must be a str, got {_type_name(name)}")
     if (
         len(name) <= _STEM_MAX
-        and _compiled(_PLAIN_STEM).fullmatch(name)
+        and re.fullmatch(_PLAIN_STEM, name)
         and name not in _WINDOWS_RESERVED
-        and not _compiled(_HASHED_STEM).search(name)
+        and not re.search(_HASHED_STEM, name)
     ):
         return name
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")

@@ -30,7 +30,6 @@ Conventions (stated once, used everywhere):
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass
@@ -161,14 +160,9 @@ PERIOD_GRAMMAR = re.compile(
 )
 
 
-@functools.cache
-def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """``re.compile(pattern, flags)`` on first use, kept for the process: the private
-    patterns below are compiled when a check first needs them, not at import (the
-    ``re.compile`` calls of this module and :mod:`watchlists.definitions` cost ~1 ms)."""
-    return re.compile(pattern, flags)
-
-
+# The private patterns below are plain strings: ``re.match(pattern, ...)`` compiles each
+# on first use and keeps it in the ``re`` module's cache, so importing this module (and
+# :mod:`watchlists.definitions`) compiles none of them (~1 ms).
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _COUNTRY = r"^[A-Z]{2}$"
@@ -206,7 +200,7 @@ def check_currency(field: str, value: object) -> str:
     The one currency rule of the package; anything else raises ``ValueError`` naming
     ``field`` and the value.
     """
-    if not isinstance(value, str) or not _compiled(_CURRENCY_SHAPE).match(value):
+    if not isinstance(value, str) or not re.match(_CURRENCY_SHAPE, value):
         _fail(
             field, value, "is not an ISO 4217 currency code (three uppercase letters, e.g. 'CNY')"
         )
@@ -222,7 +216,7 @@ def check_symbol(field: str, value: object) -> str:
     starting with a letter, a digit or ``^`` (``688256.SS``, ``BABA``, ``^GSPC``,
     ``CNY=X``). Anything else raises ``ValueError`` naming ``field`` and the value.
     """
-    if not isinstance(value, str) or not _compiled(_SYMBOL).match(value):
+    if not isinstance(value, str) or not re.match(_SYMBOL, value):
         _fail(
             field,
             value,
@@ -267,7 +261,7 @@ def check_source_url(field: str, value: object) -> str:
         _fail(field, value, "is required: every record needs a source URL")
     parts = [p.strip() for p in value.split(" ; ")]  # type: ignore[union-attr]
     for part in parts:
-        if not _compiled(_URL).match(part):
+        if not re.match(_URL, part):
             _fail(
                 field,
                 value,
@@ -281,7 +275,7 @@ def check_text(field: str, value: str) -> str:
     ESC; DEL; C1): the one text rule of the package, so no data can move a terminal's
     cursor, set its title or hide text in a report. Raises ``ValueError`` naming ``field``
     and the value (``repr``)."""
-    bad = _compiled(_CONTROL).search(value)
+    bad = re.search(_CONTROL, value)
     if bad is not None:
         _fail(field, value, f"contains the control character {bad.group()!r}; "
               "text fields must be printable text on one line")
@@ -306,7 +300,7 @@ def toml_shape_problem(text: str) -> str | None:
     """Why ``text`` is refused before TOML parsing, or ``None``: a line longer than
     :data:`MAX_TOML_LINE_CHARS`, or a dotted key deeper than :data:`MAX_TOML_KEY_DEPTH`
     (``tomllib`` parses deep dotted keys in quadratic time). Linear in ``len(text)``."""
-    strings, deep_key = _compiled(_TOML_STRING), _compiled(_TOML_DEEP_KEY, re.ASCII)
+    strings, deep_key = re.compile(_TOML_STRING), re.compile(_TOML_DEEP_KEY, re.ASCII)
     in_multiline: str | None = None
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_TOML_LINE_CHARS:
@@ -346,7 +340,7 @@ def _check_date(field: str, value: object) -> None:
 
 def parse_date(field: str, text: str) -> date:
     """Parse a strict ``YYYY-MM-DD`` string, naming ``field`` on failure."""
-    if not _compiled(_ISO_DATE).match(text):
+    if not re.match(_ISO_DATE, text):
         _fail(field, text, "is not a date in YYYY-MM-DD form")
     try:
         return date.fromisoformat(text)
@@ -421,7 +415,7 @@ class Listing:
             _fail("primary", self.primary, "must be true or false")
         _check_number("shares_per_unit", self.shares_per_unit, positive=True)
         if self.isin is not None and not (isinstance(self.isin, str)
-                                          and _compiled(_ISIN).match(self.isin)):
+                                          and re.match(_ISIN, self.isin)):
             _fail("isin", self.isin, "is not an ISIN (2 letters, 9 alphanumerics, 1 digit)")
         if self.source_url is not None:
             check_source_url("source_url", self.source_url)
@@ -447,12 +441,12 @@ class Company:
     source_url: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.slug, str) or not _compiled(_SLUG).match(self.slug):
+        if not isinstance(self.slug, str) or not re.match(_SLUG, self.slug):
             _fail("slug", self.slug, "must be lowercase [a-z0-9-] (e.g. 'moore-threads')")
         _check_str("name", self.name)
         _check_str("legal_name", self.legal_name)
         _check_str("local_name", self.local_name, empty_ok=True)
-        if not isinstance(self.country, str) or not _compiled(_COUNTRY).match(self.country):
+        if not isinstance(self.country, str) or not re.match(_COUNTRY, self.country):
             _fail("country", self.country, "is not an ISO 3166 alpha-2 code (e.g. 'CN', 'US')")
         if self.role is not None:  # the AI-chain role of the bundled data; optional
             _check_choice("role", self.role, ROLES)
